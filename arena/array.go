@@ -1,0 +1,167 @@
+package arena
+
+import (
+	"fmt"
+	"math"
+	"unsafe"
+)
+
+// Array is an image laid into arena blocks as Pillow's ImagingAllocateArray
+// lays it: lines rows of linesize bytes, each row starting at a multiple of
+// the arena's Alignment, as many whole rows per block as fit in BlockSize and
+// at least one.
+//
+// The zero Array has no rows and must not be released. An Array must not be
+// copied. It is not safe for concurrent Release; concurrent Row calls are
+// fine, and rows may be written by different goroutines as any slices may.
+// Release synchronizes before the NewArray that gets the same blocks.
+type Array struct {
+	arena    *Arena
+	blocks   []*Block // nil once released
+	one      [1]*Block
+	lines    int
+	linesize int
+	stride   int // linesize rounded up to align
+	perBlock int // rows per block
+	align    int
+	released bool
+}
+
+// NewArray returns a zeroed image of lines rows of linesize bytes. It takes
+// the local cache's lock once for all the blocks it can reuse. It returns an
+// error wrapping [ErrExhausted] if the image would exceed MaxInUseBytes, and
+// an error for negative or overflowing sizes. 0 rows or 0 bytes a row give
+// an Array with no blocks.
+func (a *Arena) NewArray(lines, linesize int) (*Array, error) {
+	return a.newArray(lines, linesize, true)
+}
+
+// NewArrayDirty is NewArray without zeroing reused blocks: rows hold whatever
+// their last owner wrote (0xDD with Poison). Fresh blocks are zero.
+func (a *Arena) NewArrayDirty(lines, linesize int) (*Array, error) {
+	return a.newArray(lines, linesize, false)
+}
+
+func (a *Arena) newArray(lines, linesize int, zero bool) (*Array, error) {
+	if lines < 0 || linesize < 0 {
+		return nil, fmt.Errorf("arena: NewArray(%d, %d): lines and linesize must be 0 or more", lines, linesize)
+	}
+	align := a.Alignment()
+	r := &Array{arena: a, lines: lines, linesize: linesize, align: align}
+	home, s := a.local()
+	if lines == 0 || linesize == 0 {
+		s.mu.Lock()
+		s.c.newCount++
+		s.mu.Unlock()
+		r.blocks = r.one[:0]
+		return r, nil
+	}
+	if linesize > math.MaxInt/2-align {
+		return nil, fmt.Errorf("arena: NewArray(%d, %d): linesize too large", lines, linesize)
+	}
+	r.stride = (linesize + align - 1) &^ (align - 1)
+	r.perBlock = max(1, (a.BlockSize()-(align-1))/r.stride)
+	if r.perBlock > lines {
+		r.perBlock = lines
+	}
+	nblocks := (lines + r.perBlock - 1) / r.perBlock
+	if r.stride > (math.MaxInt-align)/r.perBlock {
+		return nil, fmt.Errorf("arena: NewArray(%d, %d): block too large", lines, linesize)
+	}
+	full := r.perBlock*r.stride + align - 1
+	last := (lines-(nblocks-1)*r.perBlock)*r.stride + align - 1
+	size := func(i int) int {
+		if i == nblocks-1 {
+			return last
+		}
+		return full
+	}
+	if int64(nblocks) > math.MaxInt64/int64(full) {
+		return nil, fmt.Errorf("arena: NewArray(%d, %d): image too large", lines, linesize)
+	}
+	total := int64(full)*int64(nblocks-1) + int64(last)
+	if err := a.reserve(total); err != nil {
+		return nil, err
+	}
+	if nblocks == 1 {
+		r.blocks = r.one[:]
+	} else {
+		r.blocks = make([]*Block, nblocks)
+	}
+
+	// One lock for every block the local shard can give.
+	got := 0
+	s.mu.Lock()
+	s.c.newCount++
+	for got < nblocks {
+		b := s.popLocked(size(got))
+		if b == nil {
+			break
+		}
+		r.blocks[got] = b
+		got++
+	}
+	a.returnExcessLocked(s)
+	s.mu.Unlock()
+
+	for i := range nblocks {
+		if i < got {
+			a.handOut(r.blocks[i], size(i), zero)
+			continue
+		}
+		if b := a.steal(home, size(i)); b != nil {
+			a.handOut(b, size(i), zero)
+			r.blocks[i] = b
+			continue
+		}
+		r.blocks[i] = a.fresh(s, size(i))
+	}
+	return r, nil
+}
+
+// Lines returns the number of rows.
+func (r *Array) Lines() int { return r.lines }
+
+// LineSize returns the length of every row.
+func (r *Array) LineSize() int { return r.linesize }
+
+// BlockCount returns the number of blocks the image is laid into.
+func (r *Array) BlockCount() int { return len(r.blocks) }
+
+// Row returns row i, linesize bytes whose first byte is aligned to the
+// arena's Alignment at NewArray time. Its capacity ends with the row, so an
+// append never runs into the next row. Row panics if i is out of range or
+// the Array was released.
+func (r *Array) Row(i int) []byte {
+	if r.released {
+		panic("arena: Row of a released Array")
+	}
+	if i < 0 || i >= r.lines {
+		panic(fmt.Sprintf("arena: Row(%d) out of range [0, %d)", i, r.lines))
+	}
+	if r.linesize == 0 {
+		return []byte{}
+	}
+	buf := r.blocks[i/r.perBlock].buf
+	pad := int(-uintptr(unsafe.Pointer(unsafe.SliceData(buf))) & uintptr(r.align-1))
+	off := pad + (i%r.perBlock)*r.stride
+	return buf[off : off+r.linesize : off+r.linesize]
+}
+
+// Release gives every block back to the arena in one pass, taking the local
+// cache's lock once, not once per block. The Array and its rows must not be
+// used afterwards; a second Release panics.
+func (r *Array) Release() {
+	if r.arena == nil {
+		panic("arena: Release of a zero Array")
+	}
+	if r.released {
+		panic("arena: Array released twice")
+	}
+	r.released = true
+	if len(r.blocks) > 0 {
+		r.arena.release(r.blocks)
+	}
+	clear(r.blocks)
+	r.blocks = nil
+}

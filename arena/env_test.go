@@ -1,0 +1,125 @@
+package arena_test
+
+import (
+	"bytes"
+	"log/slog"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/paddock-go/paddock/arena"
+)
+
+func TestParseSize(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		in   string
+		want int
+		ok   bool
+	}{
+		{"2K", 2048, true},
+		{"2k", 2048, true},
+		{"2m", 2 << 20, true},
+		{"2M", 2 << 20, true},
+		{" 16 ", 16, true},
+		{"-1", -1, true},
+		{"+3k", 3072, true},
+		{"0", 0, true},
+		{"wat", 0, false},
+		{"", 0, false},
+		{"k", 0, false},
+		{"1.5m", 0, false},
+		{"2g", 0, false},
+		{"1kk", 0, false},
+		{"9223372036854775807m", 0, false},
+	}
+	for _, tt := range tests {
+		got, err := arena.ParseSize(tt.in)
+		if (err == nil) != tt.ok || got != tt.want {
+			t.Errorf("ParseSize(%q) = %d, %v; want %d, ok %v", tt.in, got, err, tt.want, tt.ok)
+		}
+	}
+}
+
+func FuzzParseSize(f *testing.F) {
+	for _, s := range []string{"2K", "2m", " 7 ", "-3k", "wat", "", "9223372036854775807", "8796093022207k"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		n, err := arena.ParseSize(s)
+		if err != nil {
+			return
+		}
+		// The value round-trips through its plain decimal form.
+		if m, err := arena.ParseSize(strconv.Itoa(n)); err != nil || m != n {
+			t.Fatalf("ParseSize(%q) = %d, but ParseSize(%q) = %d, %v", s, n, strconv.Itoa(n), m, err)
+		}
+		// Case does not matter.
+		if m, err := arena.ParseSize(strings.ToUpper(s)); err != nil || m != n {
+			t.Fatalf("ParseSize(%q) = %d, but upper case gives %d, %v", s, n, m, err)
+		}
+		// A suffix multiplies exactly.
+		v := strings.ToLower(strings.TrimSpace(s))
+		unit := map[byte]int{'k': 1 << 10, 'm': 1 << 20}[v[len(v)-1]]
+		if unit != 0 {
+			base, err := strconv.Atoi(v[:len(v)-1])
+			if err != nil || base*unit != n {
+				t.Fatalf("ParseSize(%q) = %d, want %d x %d", s, n, base, unit)
+			}
+		}
+	})
+}
+
+func TestFromEnvUnits(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		env  map[string]string
+		want arena.Config
+	}{
+		{map[string]string{}, arena.Config{Alignment: 1, BlockSize: 16 << 20}},
+		{map[string]string{"PADDOCK_BLOCKS_MAX": "2K"}, arena.Config{Alignment: 1, BlockSize: 16 << 20, BlocksMax: 2048}},
+		{map[string]string{"PADDOCK_BLOCK_SIZE": "2m"}, arena.Config{Alignment: 1, BlockSize: 2 << 20}},
+		{map[string]string{"PADDOCK_ALIGNMENT": "16", "PADDOCK_BLOCK_SIZE": "8K", "PADDOCK_BLOCKS_MAX": "10"},
+			arena.Config{Alignment: 16, BlockSize: 8192, BlocksMax: 10}},
+	}
+	for _, tt := range tests {
+		var logs bytes.Buffer
+		got := arena.FromEnv(lookupIn(tt.env), slog.New(slog.NewTextHandler(&logs, nil)))
+		if got != tt.want {
+			t.Errorf("FromEnv(%v) = %+v, want %+v", tt.env, got, tt.want)
+		}
+		if logs.Len() != 0 {
+			t.Errorf("FromEnv(%v) logged %q, want nothing", tt.env, logs.String())
+		}
+	}
+}
+
+func TestFromEnvWarnings(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, value, reason string
+	}{
+		{"PADDOCK_ALIGNMENT", "15", "power of two"},
+		{"PADDOCK_BLOCK_SIZE", "1024", "multiple of 4096"},
+		{"PADDOCK_BLOCKS_MAX", "wat", "not an integer"},
+		{"PADDOCK_BLOCKS_MAX", "-1", "greater than 0"},
+	}
+	for _, tt := range tests {
+		var logs bytes.Buffer
+		got := arena.FromEnv(lookupIn(map[string]string{tt.name: tt.value}), slog.New(slog.NewTextHandler(&logs, nil)))
+		if want := (arena.Config{Alignment: 1, BlockSize: 16 << 20}); got != want {
+			t.Errorf("%s=%s: got %+v, want the defaults %+v", tt.name, tt.value, got, want)
+		}
+		out := logs.String()
+		if !strings.Contains(out, "level=WARN") || !strings.Contains(out, tt.name) || !strings.Contains(out, tt.reason) {
+			t.Errorf("%s=%s: logged %q, want a warning naming the variable and %q", tt.name, tt.value, out, tt.reason)
+		}
+	}
+}
+
+func lookupIn(env map[string]string) func(string) (string, bool) {
+	return func(k string) (string, bool) {
+		v, ok := env[k]
+		return v, ok
+	}
+}

@@ -1,0 +1,70 @@
+package arena
+
+// Stats is a snapshot of an arena's statistics: Pillow's get_stats plus the
+// gauges a Go service wants. Counters count since New or the last ResetStats;
+// gauges describe the moment of the call. A Stats is a plain value.
+//
+// Whenever no Get, Put, NewArray or Release is in flight,
+// AllocatedBlocks = InUseBlocks + BlocksCached + FreedBlocks
+// holds for an arena whose counters were never reset while blocks were out
+// or cached.
+type Stats struct {
+	NewCount          int64 // counter: Arrays made (Pillow's new_count)
+	AllocatedBlocks   int64 // counter: blocks made fresh
+	ReusedBlocks      int64 // counter: blocks handed out from the cache
+	ReallocatedBlocks int64 // counter: reused blocks whose memory had to grow
+	FreedBlocks       int64 // counter: blocks dropped, by Put or by trimming the cache
+	BlocksCached      int64 // gauge: blocks in the cache (never reset)
+	InUseBlocks       int64 // gauge: blocks handed out and not returned
+	InUseBytes        int64 // gauge: sum of len(Bytes()) over those blocks
+	CachedBytes       int64 // gauge: memory held by the cache (capacities)
+	// PeakInUseBytes is the highest InUseBytes since New or ResetStats. With
+	// MaxInUseBytes set it is exact (the cap's reservation counter tracks
+	// it). Without a cap there is no global in-use counter to watch, by
+	// design, and it is the highest value seen by Stats calls: a lower bound.
+	PeakInUseBytes int64
+}
+
+// Stats returns the arena's statistics. It locks one shard at a time, so it
+// never stops the arena; while Gets and Puts run, the figures of different
+// shards are read at slightly different moments. Stats is not the fast path.
+func (a *Arena) Stats() Stats {
+	var st Stats
+	for i := range a.shards {
+		s := &a.shards[i]
+		s.mu.Lock()
+		st.NewCount += s.c.newCount
+		st.AllocatedBlocks += s.c.allocated
+		st.ReusedBlocks += s.c.reused
+		st.ReallocatedBlocks += s.c.reallocated
+		st.FreedBlocks += s.c.freed
+		st.InUseBlocks += s.c.inUseBlocks
+		st.InUseBytes += s.c.inUseBytes
+		st.BlocksCached += int64(len(s.stack))
+		st.CachedBytes += s.cachedBytes
+		s.mu.Unlock()
+	}
+	if a.maxInUse == 0 {
+		a.raisePeak(st.InUseBytes)
+	}
+	st.PeakInUseBytes = a.peak.Load()
+	return st
+}
+
+// ResetStats zeroes the counters. Like Pillow's reset_stats it leaves
+// BlocksCached (and the other gauges) alone; PeakInUseBytes restarts from the
+// bytes in use now.
+func (a *Arena) ResetStats() {
+	a.lockAll()
+	defer a.unlockAll()
+	var inUse int64
+	for i := range a.shards {
+		c := &a.shards[i].c
+		inUse += c.inUseBytes
+		*c = counters{inUseBlocks: c.inUseBlocks, inUseBytes: c.inUseBytes}
+	}
+	if a.maxInUse != 0 {
+		inUse = a.reserved.Load()
+	}
+	a.peak.Store(inUse)
+}
