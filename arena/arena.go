@@ -5,6 +5,8 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+
+	"github.com/paddock-go/paddock/internal/schedpoint"
 )
 
 // Arena hands out blocks of memory and keeps up to BlocksMax returned blocks
@@ -91,10 +93,12 @@ func (a *Arena) get(n int, zero bool) (*Block, error) {
 		return nil, err
 	}
 	i, s := a.local()
+	schedpoint.Point("arena.get.beforeLock")
 	s.mu.Lock()
 	b := s.popLocked(n)
 	a.returnExcessLocked(s)
 	s.mu.Unlock()
+	schedpoint.Point("arena.get.afterPop")
 	if b == nil {
 		b = a.steal(i, n)
 	}
@@ -117,6 +121,7 @@ func (a *Arena) steal(home, n int) *Block {
 		if !v.mu.TryLock() {
 			continue
 		}
+		schedpoint.Point("arena.steal.locked")
 		b := v.popLocked(n)
 		a.returnExcessLocked(v)
 		v.mu.Unlock()
@@ -219,12 +224,11 @@ func (a *Arena) release(bs []*Block) {
 		}
 	}
 	a.unreserve(bytes)
+	schedpoint.Point("arena.put.afterMark")
 	_, s := a.local()
 	maxSize := int(a.blockSize.Load())
 	caching := a.blocksMax.Load() > 0
 	s.mu.Lock()
-	s.c.inUseBlocks -= int64(len(bs))
-	s.c.inUseBytes -= bytes
 	reclaimed := false
 	for _, b := range bs {
 		if caching && cap(b.buf) <= maxSize && s.credits == 0 && !a.takeCreditsLocked(s) && !reclaimed {
@@ -232,10 +236,17 @@ func (a *Arena) release(bs []*Block) {
 			// Collect them once per release, holding no lock meanwhile.
 			reclaimed = true
 			s.mu.Unlock()
+			schedpoint.Point("arena.put.beforeReclaim")
 			a.reclaim()
+			schedpoint.Point("arena.put.afterReclaim")
 			s.mu.Lock()
 			a.takeCreditsLocked(s)
 		}
+		// A block stays in use until it is cached or dropped here, in one
+		// critical section, so no Stats snapshot misses it (not even one
+		// taken while we reclaim above).
+		s.c.inUseBlocks--
+		s.c.inUseBytes -= int64(len(b.buf))
 		if !caching || cap(b.buf) > maxSize || s.credits == 0 {
 			b.buf = nil // the collector frees it, even if a stale handle lingers
 			s.c.freed++
@@ -267,6 +278,7 @@ func (a *Arena) reserve(n int64) error {
 	}
 	for {
 		cur := a.reserved.Load()
+		schedpoint.Point("arena.reserve.afterLoad")
 		next := cur + n
 		if next > a.maxInUse || next < cur {
 			return fmt.Errorf("%w: %d bytes in use, %d more requested, cap %d", ErrExhausted, cur, n, a.maxInUse)

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"unsafe"
+
+	"github.com/paddock-go/paddock/internal/schedpoint"
 )
 
 // Array is an image laid into arena blocks as Pillow's ImagingAllocateArray
@@ -103,6 +105,7 @@ func (a *Arena) newArray(lines, linesize int, zero bool) (*Array, error) {
 	}
 	a.returnExcessLocked(s)
 	s.mu.Unlock()
+	schedpoint.Point("arena.newArray.afterPop")
 
 	for i := range nblocks {
 		if i < got {
