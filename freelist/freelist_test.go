@@ -1,0 +1,207 @@
+package freelist_test
+
+import (
+	"strings"
+	"testing"
+
+	"go.uber.org/goleak"
+
+	"github.com/paddock-go/paddock/freelist"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// object is the test payload: a PyO3 pyclass carrying some data.
+type object struct {
+	id    int
+	clean bool
+}
+
+func newList(t *testing.T, capacity int) *freelist.List[object] {
+	t.Helper()
+	l, err := freelist.New(freelist.Config[object]{
+		Capacity: capacity,
+		Reset:    func(o *object) { *o = object{clean: true} },
+	})
+	if err != nil {
+		t.Fatalf("New(Capacity: %d): %v", capacity, err)
+	}
+	return l
+}
+
+func TestNewRejectsNegativeCapacity(t *testing.T) {
+	t.Parallel()
+	for _, c := range []int{-1, -100} {
+		l, err := freelist.New(freelist.Config[object]{Capacity: c})
+		if err == nil {
+			t.Errorf("New(Capacity: %d) = %v, nil; want an error", c, l)
+			continue
+		}
+		if got := err.Error(); !strings.Contains(got, "Config.Capacity") || !strings.Contains(got, "0 or more") {
+			t.Errorf("New(Capacity: %d) error = %q, want it to name Config.Capacity and the range", c, got)
+		}
+	}
+}
+
+// Port of PyO3 tests/test_gc.rs class_with_freelist: with one thread, the
+// object freed last is the next one allocated.
+func TestPutThenGetReturnsSameObject(t *testing.T) {
+	if freelist.RaceEnabled {
+		t.Skip("Put drops a random share of objects under -race")
+	}
+	t.Parallel()
+	l := newList(t, 2)
+	a := l.Get()
+	a.id = 7
+	if !l.Put(a) {
+		t.Fatalf("Put into an empty list of capacity 2 = false, want true")
+	}
+	b := l.Get()
+	if b != a {
+		t.Fatalf("Get after Put = %p, want the object put %p", b, a)
+	}
+	if !b.clean || b.id != 0 {
+		t.Fatalf("Get returned %+v, want it reset", *b)
+	}
+}
+
+// Capacity N keeps exactly N objects (PyO3's original kept N-1). Under
+// -race Put drops some objects at random, so the test keeps offering new
+// ones until the list is full.
+func TestCapacityKeepsExactlyCapacity(t *testing.T) {
+	t.Parallel()
+	for _, capacity := range []int{0, 1, 2, 3, 17, 300} {
+		l := newList(t, capacity)
+		kept := map[*object]bool{}
+		for tries := 0; len(kept) < capacity && tries < 20*capacity+20; tries++ {
+			o := new(object)
+			if l.Put(o) {
+				kept[o] = true
+			}
+		}
+		if got := len(kept); got != capacity {
+			t.Errorf("capacity %d: kept %d objects, want %d", capacity, got, capacity)
+			continue
+		}
+		for i := 0; i < 10; i++ {
+			if l.Put(new(object)) {
+				t.Errorf("capacity %d: Put into a full list = true, want false", capacity)
+			}
+		}
+		if got := l.Len(); got != capacity {
+			t.Errorf("capacity %d: Len() = %d, want %d", capacity, got, capacity)
+		}
+		if got := l.Cap(); got != capacity {
+			t.Errorf("capacity %d: Cap() = %d, want %d", capacity, got, capacity)
+		}
+		for i := 0; i < capacity; i++ {
+			o := l.Get()
+			if !kept[o] {
+				t.Fatalf("capacity %d: Get %d returned %p, which was not kept (or was returned already)", capacity, i, o)
+			}
+			delete(kept, o)
+		}
+		if got := l.Len(); got != 0 {
+			t.Errorf("capacity %d: Len() after emptying = %d, want 0", capacity, got)
+		}
+		st := l.Stats()
+		if st.Hits != uint64(capacity) || st.Puts != uint64(capacity) || st.Misses != 0 {
+			t.Errorf("capacity %d: Stats() = %+v, want Hits and Puts %d and no Misses", capacity, st, capacity)
+		}
+	}
+}
+
+func TestGetFallsBackToNewThenZero(t *testing.T) {
+	t.Parallel()
+	made := 0
+	l, err := freelist.New(freelist.Config[object]{
+		Capacity: 4,
+		New:      func() *object { made++; return &object{id: 99} },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := l.Get(); got.id != 99 || made != 1 {
+		t.Errorf("Get from an empty list = %+v after %d New calls, want id 99 after 1", *got, made)
+	}
+	z, err := freelist.New(freelist.Config[object]{Capacity: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := z.Get(); *got != (object{}) {
+		t.Errorf("Get without New = %+v, want a zero object", *got)
+	}
+	if got := z.Stats(); got.Misses != 1 || got.Hits != 0 {
+		t.Errorf("Stats() = %+v, want 1 miss, 0 hits", got)
+	}
+}
+
+func TestDisabledListKeepsNothing(t *testing.T) {
+	t.Parallel()
+	resets := 0
+	l, err := freelist.New(freelist.Config[object]{Reset: func(*object) { resets++ }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := l.Get()
+	if l.Put(o) {
+		t.Errorf("Put into a disabled list = true, want false")
+	}
+	if got := l.Get(); got == o {
+		t.Errorf("Get from a disabled list returned the object put")
+	}
+	if got, want := l.Stats(), (freelist.Stats{Misses: 2, Drops: 1}); got != want {
+		t.Errorf("Stats() = %+v, want %+v", got, want)
+	}
+	if resets != 0 {
+		t.Errorf("Reset ran %d times on a disabled list, want 0", resets)
+	}
+}
+
+func TestZeroSizeTypeKeepsNothing(t *testing.T) {
+	t.Parallel()
+	l, err := freelist.New(freelist.Config[struct{}]{Capacity: 8})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l.Put(new(struct{})) || l.Cap() != 0 || l.Len() != 0 {
+		t.Errorf("zero-size list: Cap %d, Len %d; want both 0 and Put false", l.Cap(), l.Len())
+	}
+}
+
+func TestPutNilPanics(t *testing.T) {
+	t.Parallel()
+	l := newList(t, 2)
+	defer func() {
+		r := recover()
+		if s, _ := r.(string); !strings.HasPrefix(s, "freelist: ") {
+			t.Errorf("Put(nil) panicked with %v, want a \"freelist: \" message", r)
+		}
+	}()
+	l.Put(nil)
+	t.Errorf("Put(nil) returned, want a panic")
+}
+
+func TestClearDropsEverything(t *testing.T) {
+	t.Parallel()
+	l := newList(t, 5)
+	fill := func() {
+		for tries := 0; l.Len() < 5 && tries < 200; tries++ {
+			l.Put(new(object))
+		}
+		if got := l.Len(); got != 5 {
+			t.Fatalf("Len() after filling = %d, want 5", got)
+		}
+	}
+	fill()
+	l.Clear()
+	if got := l.Len(); got != 0 {
+		t.Fatalf("Len() after Clear = %d, want 0", got)
+	}
+	before := l.Stats().Misses
+	l.Get()
+	if got := l.Stats().Misses; got != before+1 {
+		t.Errorf("Get after Clear did not miss (misses %d -> %d)", before, got)
+	}
+	fill() // all capacity is back after Clear
+}

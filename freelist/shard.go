@@ -1,0 +1,202 @@
+package freelist
+
+import (
+	"runtime"
+
+	"sync"
+	"sync/atomic"
+
+	"github.com/paddock-go/paddock/internal/schedpoint"
+)
+
+// shard is one P's part of a list. Any goroutine may touch any shard; the P
+// index only decides which shard a goroutine tries first, so that in the
+// common case each shard's cache lines stay with one CPU.
+type shard[T any] struct {
+	_ [64]byte // keep the hot line off the previous allocation's line
+
+	// private is nil (no credit), the list's credit (one unit of free
+	// capacity), or an object held in the list (which carries its credit).
+	// Written with CAS by any goroutine.
+	private atomic.Pointer[T]
+
+	// Counters, each written by Add from any goroutine on this shard.
+	hits, misses, puts, drops atomic.Uint64
+
+	_ [64 - 5*8]byte // the slow-path fields below live on their own line
+
+	mu        sync.Mutex   // guards shared
+	shared    []*T         // objects beyond the private one, each with its credit
+	sharedLen atomic.Int64 // len(shared); written under mu, read by Len
+}
+
+// local returns the shard of the P the caller runs on, making shards when
+// GOMAXPROCS has grown since the last call.
+func (l *List[T]) local() *shard[T] {
+	pid := currentP()
+	shards := *l.shards.Load()
+	if pid < len(shards) {
+		return shards[pid]
+	}
+	return l.grow(pid)
+}
+
+// grow makes shards up to index pid (and up to GOMAXPROCS) and returns
+// shard pid. Old shards are kept with everything in them, so no object or
+// credit is lost when GOMAXPROCS changes.
+func (l *List[T]) grow(pid int) *shard[T] {
+	l.growMu.Lock()
+	defer l.growMu.Unlock()
+	old := *l.shards.Load()
+	n := max(pid+1, runtime.GOMAXPROCS(0), len(old))
+	if n > len(old) {
+		grown := make([]*shard[T], n)
+		copy(grown, old)
+		for i := len(old); i < n; i++ {
+			grown[i] = new(shard[T])
+		}
+		l.shards.Store(&grown)
+		old = grown
+	}
+	return old[pid]
+}
+
+// getSlow looks for an object when s's private slot has none: first in s's
+// shared stack, then in the other shards. It returns nil when the list is
+// empty (as far as one pass over it can tell).
+func (l *List[T]) getSlow(s *shard[T]) *T {
+	if p := l.popShared(s, s); p != nil {
+		return p
+	}
+	shards := *l.shards.Load()
+	for _, t := range shards {
+		if t == s {
+			continue
+		}
+		if p := t.private.Load(); p != nil && p != l.credit && t.private.CompareAndSwap(p, l.credit) {
+			return p
+		}
+		if p := l.popShared(t, s); p != nil {
+			return p
+		}
+	}
+	return nil
+}
+
+// popShared pops an object from t's shared stack and gives the credit it
+// held to s (or back to the list).
+func (l *List[T]) popShared(t, s *shard[T]) *T {
+	if t.sharedLen.Load() == 0 {
+		return nil
+	}
+	t.mu.Lock()
+	n := len(t.shared)
+	if n == 0 {
+		t.mu.Unlock()
+		return nil
+	}
+	p := t.shared[n-1]
+	t.shared[n-1] = nil
+	t.shared = t.shared[:n-1]
+	t.sharedLen.Store(int64(n - 1))
+	t.mu.Unlock()
+	l.releaseCredit(s)
+	return p
+}
+
+// releaseCredit returns one unit of capacity: to s's private slot if that
+// holds nothing, else to the list's free count.
+func (l *List[T]) releaseCredit(s *shard[T]) {
+	if !s.private.CompareAndSwap(nil, l.credit) {
+		l.free.Add(1)
+	}
+}
+
+// putSlow keeps x if it can find a unit of capacity for it anywhere: s's
+// private credit, the list's free count, or another shard's private credit.
+// reset says whether Reset already ran on x.
+func (l *List[T]) putSlow(s *shard[T], x *T, reset bool) bool {
+	if !reset {
+		if s.private.Load() == nil && l.free.Load() <= 0 && !l.anyCredit() {
+			s.drops.Add(1)
+			return false
+		}
+		l.resetObject(x)
+	}
+	// Step 1: a credit already in s's private slot; x takes its place.
+	if s.private.CompareAndSwap(l.credit, x) {
+		s.puts.Add(1)
+		return true
+	}
+	// Step 2: take a credit, from the free count or another shard.
+	if !l.takeFree() && !l.stealCredit(s) {
+		s.drops.Add(1)
+		return false
+	}
+	schedpoint.Point("freelist.put.haveCredit")
+	// Step 3: x now owns a credit; it goes in the private slot if that is
+	// empty, else on the shared stack.
+	if !s.private.CompareAndSwap(nil, x) {
+		s.mu.Lock()
+		s.shared = append(s.shared, x)
+		s.sharedLen.Store(int64(len(s.shared)))
+		s.mu.Unlock()
+	}
+	s.puts.Add(1)
+	return true
+}
+
+// takeFree takes one unit from the list's free count.
+func (l *List[T]) takeFree() bool {
+	for {
+		f := l.free.Load()
+		if f <= 0 {
+			return false
+		}
+		if l.free.CompareAndSwap(f, f-1) {
+			return true
+		}
+	}
+}
+
+// stealCredit takes the credit held in another shard's private slot.
+func (l *List[T]) stealCredit(s *shard[T]) bool {
+	for _, t := range *l.shards.Load() {
+		if t != s && t.private.Load() == l.credit && t.private.CompareAndSwap(l.credit, nil) {
+			return true
+		}
+	}
+	return false
+}
+
+// anyCredit reports whether some shard's private slot holds a free credit.
+func (l *List[T]) anyCredit() bool {
+	for _, t := range *l.shards.Load() {
+		if t.private.Load() == l.credit {
+			return true
+		}
+	}
+	return false
+}
+
+// contains reports whether x is in the list now (for -tags paddockdebug).
+func (l *List[T]) contains(x *T) bool {
+	for _, s := range *l.shards.Load() {
+		if s.private.Load() == x {
+			return true
+		}
+		s.mu.Lock()
+		found := false
+		for _, p := range s.shared {
+			if p == x {
+				found = true
+				break
+			}
+		}
+		s.mu.Unlock()
+		if found {
+			return true
+		}
+	}
+	return false
+}

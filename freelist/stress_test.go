@@ -1,0 +1,190 @@
+package freelist_test
+
+import (
+	"fmt"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"github.com/paddock-go/paddock/freelist"
+	"github.com/paddock-go/paddock/internal/naive"
+	"github.com/paddock-go/paddock/internal/schedpoint"
+)
+
+// item is the stress payload. owner is the id of the goroutine holding it,
+// 0 while it is in the list; stamp is data its owner writes and re-reads.
+type item struct {
+	owner atomic.Int64
+	stamp [8]int64
+}
+
+// freeList is what the detector needs of a list; both *freelist.List and the
+// naive port of PyO3's list satisfy it.
+type freeList interface {
+	Get() *item
+	Put(*item) bool
+	Len() int
+	Cap() int
+}
+
+var (
+	_ freeList = (*freelist.List[item])(nil)
+	_ freeList = (*naive.FreeList[item])(nil)
+)
+
+// violations counts what the single-owner detector saw.
+type violations struct {
+	twoOwners atomic.Int64 // Get returned an object another goroutine holds
+	torn      atomic.Int64 // an owner's data changed under it
+	overCap   atomic.Int64 // Len reported more than Cap
+	corrupt   atomic.Int64 // the list panicked (PyO3's "FreeList is corrupt")
+}
+
+func (v *violations) total() int64 {
+	return v.twoOwners.Load() + v.torn.Load() + v.overCap.Load() + v.corrupt.Load()
+}
+
+func (v *violations) String() string {
+	return fmt.Sprintf("two owners %d, torn data %d, Len over Cap %d, list panics %d",
+		v.twoOwners.Load(), v.torn.Load(), v.overCap.Load(), v.corrupt.Load())
+}
+
+// detectOwners runs goroutines that each Get an object, claim it with a CAS
+// on its owner field, stamp it, yield, check the stamp and Put it back. A
+// list that hands one object to two goroutines at once makes a claim fail or
+// a stamp change.
+func detectOwners(l freeList, goroutines, iters int) *violations {
+	v := new(violations)
+	var wg sync.WaitGroup
+	for g := 1; g <= goroutines; g++ {
+		wg.Add(1)
+		go func(id int64) {
+			defer wg.Done()
+			defer func() {
+				if recover() != nil {
+					v.corrupt.Add(1)
+				}
+			}()
+			for i := 0; i < iters; i++ {
+				x := l.Get()
+				if !x.owner.CompareAndSwap(0, id) {
+					v.twoOwners.Add(1)
+					continue // not ours: leave it alone
+				}
+				for j := range x.stamp {
+					x.stamp[j] = id<<32 | int64(i)
+				}
+				if i%8 == 0 {
+					runtime.Gosched()
+				}
+				for j := range x.stamp {
+					if x.stamp[j] != id<<32|int64(i) {
+						v.torn.Add(1)
+						break
+					}
+				}
+				if l.Len() > l.Cap() {
+					v.overCap.Add(1)
+				}
+				x.owner.Store(0)
+				l.Put(x)
+			}
+		}(int64(g))
+	}
+	wg.Wait()
+	return v
+}
+
+// TestSingleOwnerStress runs the detector against freelist.List. How we know
+// it can fail: TestDetectorCatchesNaiveList (naive_test.go, !race) runs the
+// same detectOwners against the port of PyO3's unsynchronized list and
+// requires it to report violations.
+func TestSingleOwnerStress(t *testing.T) {
+	t.Parallel()
+	for _, capacity := range []int{1, 4, 64} {
+		l, err := freelist.New(freelist.Config[item]{Capacity: capacity})
+		if err != nil {
+			t.Fatal(err)
+		}
+		v := detectOwners(l, 4*runtime.GOMAXPROCS(0), 5000)
+		if v.total() != 0 {
+			t.Errorf("capacity %d: %v; want none (%s)", capacity, v, schedpoint.Describe())
+		}
+		if got := l.Len(); got > capacity {
+			t.Errorf("capacity %d: Len() = %d after the run, want at most %d", capacity, got, capacity)
+		}
+	}
+}
+
+// data is the payload of the port of PyO3's multithreaded freelist test:
+// every object carries its creator's data and must come back intact.
+type data struct {
+	owner int
+	seq   int
+	vals  [6]int
+}
+
+// Port of PyO3's multithreaded freelist test, scaled to GOMAXPROCS x 4
+// goroutines x 10,000 iterations: each goroutine makes objects carrying its
+// data, keeps a few alive, checks them intact and frees them.
+func TestMultithreadedObjectsStayIntact(t *testing.T) {
+	t.Parallel()
+	l, err := freelist.New(freelist.Config[data]{
+		Capacity: 16,
+		Reset:    func(d *data) { *d = data{} },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	goroutines := 4 * runtime.GOMAXPROCS(0)
+	const iters = 10000
+	errs := make(chan string, goroutines)
+	var wg sync.WaitGroup
+	for g := 0; g < goroutines; g++ {
+		wg.Add(1)
+		go func(owner int) {
+			defer wg.Done()
+			var live [3]*data
+			for i := 0; i < iters; i++ {
+				d := l.Get()
+				if *d != (data{}) {
+					errs <- fmt.Sprintf("goroutine %d: Get returned %+v, want a reset object", owner, *d)
+					return
+				}
+				d.owner, d.seq = owner, i
+				for j := range d.vals {
+					d.vals[j] = owner*1_000_000 + i + j
+				}
+				slot := i % len(live)
+				if old := live[slot]; old != nil {
+					want := data{owner: owner, seq: i - len(live)}
+					for j := range want.vals {
+						want.vals[j] = owner*1_000_000 + want.seq + j
+					}
+					if *old != want {
+						errs <- fmt.Sprintf("goroutine %d: object changed while held: got %+v, want %+v", owner, *old, want)
+						return
+					}
+					l.Put(old)
+				}
+				live[slot] = d
+			}
+		}(g)
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Error(e)
+	}
+	if got := l.Len(); got > l.Cap() {
+		t.Errorf("Len() = %d, want at most Cap() = %d", got, l.Cap())
+	}
+	st := l.Stats()
+	if gets := st.Hits + st.Misses; gets != uint64(goroutines*iters) {
+		t.Errorf("Hits+Misses = %d, want %d Gets", gets, goroutines*iters)
+	}
+	if st.Hits == 0 {
+		t.Errorf("Stats() = %+v: no Get was served from the list", st)
+	}
+}
