@@ -1,0 +1,188 @@
+package lifecycle_test
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/paddock-go/paddock/lifecycle"
+)
+
+// 40 daemon goroutines busy at finalization are stopped at their next safe
+// point, Finalize reports nothing, and none of them ran its cleanup against
+// the finalized runtime (test_threading's test_daemon_threads_fatal_error /
+// gh-87135: CPython 3.14 hangs such threads; paddock parks them).
+func TestDaemonsStoppedAtSafePoint(t *testing.T) {
+	t.Parallel()
+	const n = 40
+	rt := lifecycle.New()
+	var running sync.WaitGroup
+	running.Add(n)
+	var cleanups, afterSafePoint atomic.Int32
+	for i := range n {
+		err := rt.GoDaemon("daemon", func(th *lifecycle.Thread) {
+			defer cleanups.Add(1)
+			running.Done()
+			for {
+				wasFinalizing := rt.Finalizing()
+				if i%2 == 0 {
+					th.Sleep(time.Hour) // woken by finalization
+				} else {
+					th.CheckExit() // busy
+					time.Sleep(100 * time.Microsecond)
+				}
+				if wasFinalizing {
+					afterSafePoint.Add(1)
+				}
+			}
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	running.Wait()
+	if err := rt.Finalize(context.Background()); err != nil {
+		t.Fatalf("Finalize: %v", err)
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for rt.Stopped() < n && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	if got := rt.Stopped(); got != n {
+		t.Fatalf("got %d daemons stopped, want %d", got, n)
+	}
+	if got := cleanups.Load(); got != 0 {
+		t.Errorf("got %d cleanups run after finalization, want 0 (parked)", got)
+	}
+	if got := afterSafePoint.Load(); got != 0 {
+		t.Errorf("got %d daemons running past a safe point after finalizing, want 0", got)
+	}
+	if err := rt.Reap(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if got := cleanups.Load(); got != n {
+		t.Errorf("got %d cleanups after Reap, want %d (Goexit runs defers)", got, n)
+	}
+}
+
+// A daemon's state goes DETACHED -> SHUTTING_DOWN and is released; using the
+// released state panics with a clear message.
+func TestReleasedStatePanics(t *testing.T) {
+	t.Parallel()
+	rt := lifecycle.New()
+	threads := make(chan *lifecycle.Thread, 1)
+	if err := rt.GoDaemon("d", func(th *lifecycle.Thread) {
+		threads <- th
+		<-th.Stopping()
+		th.CheckExit()
+		panic("unreachable: CheckExit returned for a thread that must exit")
+	}); err != nil {
+		t.Fatal(err)
+	}
+	th := <-threads
+	if got := th.State(); got != lifecycle.Detached {
+		t.Errorf("got state %v, want DETACHED", got)
+	}
+	if !th.Attach() || th.State() != lifecycle.Attached {
+		t.Fatalf("Attach failed on a running thread: state %v", th.State())
+	}
+	th.Detach()
+	if err := finalize(t, rt); err != nil {
+		t.Fatal(err)
+	}
+	if got := th.State(); got != lifecycle.ShuttingDown {
+		t.Errorf("got state %v, want SHUTTING_DOWN", got)
+	}
+	if !th.Released() {
+		t.Errorf("got Released()=false after Finalize, want true")
+	}
+	for name, use := range map[string]func(){"Attach": func() { th.Attach() }, "Detach": th.Detach} {
+		func() {
+			defer func() {
+				msg, _ := recover().(string)
+				if want := "lifecycle: " + name + ` on thread "d": use of released thread state`; len(msg) < len(want) || msg[:len(want)] != want {
+					t.Errorf("%s after release: got panic %q, want prefix %q", name, msg, want)
+				}
+			}()
+			use()
+		}()
+	}
+}
+
+// A thread attached when finalization comes keeps its state until it
+// detaches; Attach refuses a SHUTTING_DOWN thread.
+func TestAttachedThreadReleasedAtDetach(t *testing.T) {
+	t.Parallel()
+	rt := lifecycle.New()
+	attached := make(chan *lifecycle.Thread)
+	detach := make(chan struct{})
+	result := make(chan bool, 1)
+	if err := rt.GoDaemon("holder", func(th *lifecycle.Thread) {
+		th.Attach()
+		attached <- th
+		<-detach
+		th.Detach()
+		result <- th.Released()
+		th.CheckExit()
+	}); err != nil {
+		t.Fatal(err)
+	}
+	th := <-attached
+	if err := rt.Finalize(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if th.Released() {
+		t.Errorf("an attached thread's state was released under it")
+	}
+	if got := th.State(); got != lifecycle.ShuttingDown {
+		t.Errorf("got %v, want SHUTTING_DOWN", got)
+	}
+	close(detach)
+	if !<-result {
+		t.Errorf("got Released()=false after Detach of a SHUTTING_DOWN thread, want true")
+	}
+	if err := rt.Reap(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Every goroutine Go accepted is joined, even when Go races Finalize: the
+// guarantee the executor builds on. The race detector and the counts would
+// show a goroutine that started after the join took its snapshot.
+func TestGoRacingFinalize(t *testing.T) {
+	t.Parallel()
+	for range 50 {
+		rt := lifecycle.New()
+		var accepted, finished atomic.Int32
+		var wg sync.WaitGroup
+		for range 4 {
+			wg.Go(func() {
+				for {
+					err := rt.Go("w", func(*lifecycle.Thread) {
+						time.Sleep(time.Microsecond)
+						finished.Add(1)
+					})
+					if errors.Is(err, lifecycle.ErrFinalizing) {
+						return
+					}
+					accepted.Add(1)
+				}
+			})
+		}
+		time.Sleep(time.Millisecond)
+		if err := rt.Finalize(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		f := finished.Load()
+		wg.Wait()
+		if a := accepted.Load(); a != f {
+			t.Fatalf("got %d finished when Finalize returned, want all %d accepted", f, a)
+		}
+		if err := rt.Reap(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+}

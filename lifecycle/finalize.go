@@ -1,0 +1,145 @@
+package lifecycle
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/paddock-go/paddock/internal/schedpoint"
+)
+
+// JoinError is returned by [Runtime.Finalize] when its context ended before
+// every non-daemon goroutine did. Running names those still running, sorted.
+type JoinError struct {
+	Running []string
+	Err     error // the context's cause
+}
+
+func (e *JoinError) Error() string {
+	return fmt.Sprintf("lifecycle: %d non-daemon goroutine(s) still running: %s: %v",
+		len(e.Running), strings.Join(e.Running, ", "), e.Err)
+}
+
+// Unwrap returns the context's cause.
+func (e *JoinError) Unwrap() error { return e.Err }
+
+// Finalize shuts the runtime down in CPython's order:
+//
+//  1. mark begun: Go, GoDaemon, AtExit and BeforeJoin now return ErrFinalizing;
+//  2. run the BeforeJoin hooks, last-in first-out;
+//  3. wait for every non-daemon goroutine; if ctx ends first, return a
+//     [*JoinError] naming those still running (the AtExit hooks are then
+//     not run, since their promise is that those goroutines are done);
+//  4. run the AtExit hooks, last-in first-out; their errors, and their
+//     panics turned into errors, are joined with errors.Join;
+//  5. set the finalizing flag: daemon threads must exit from now on;
+//  6. mark every daemon thread SHUTTING_DOWN and wake those waiting;
+//  7. release their thread states (an attached thread's at its Detach).
+//
+// Steps 5 to 7 run on the JoinError path too, so daemons stop either way.
+// Finalize is idempotent: the first call runs it; any other call waits for
+// it and returns the same result, or the cause of its own ctx if that ends
+// first. Finalize must not be called from a non-daemon goroutine of r, which
+// it would wait for forever.
+func (r *Runtime) Finalize(ctx context.Context) error {
+	r.mu.Lock()
+	first := !r.begun.Load()
+	r.begun.Store(true)
+	beforeJoin := slices.Clone(r.beforeJoin)
+	r.mu.Unlock()
+	if !first {
+		select {
+		case <-r.finDone:
+			return r.finErr
+		case <-ctx.Done():
+			return context.Cause(ctx)
+		}
+	}
+	schedpoint.Point("lifecycle.finalize.begun")
+	err := runHooks(ctx, "BeforeJoin", beforeJoin)
+	schedpoint.Point("lifecycle.finalize.beforeJoin")
+	if jerr := r.join(ctx); jerr != nil {
+		err = errors.Join(err, jerr)
+	} else {
+		r.mu.Lock()
+		atExit := slices.Clone(r.atExit)
+		r.mu.Unlock()
+		err = errors.Join(err, runHooks(ctx, "AtExit", atExit))
+	}
+	schedpoint.Point("lifecycle.finalize.beforeFlag")
+	r.finalizing.Store(true)
+	r.stopDaemons()
+	r.finErr = err
+	close(r.finDone)
+	return err
+}
+
+// join waits for the non-daemon threads registered before begun was set;
+// none can be added after it.
+func (r *Runtime) join(ctx context.Context) error {
+	r.mu.Lock()
+	threads := make([]*Thread, 0, len(r.nonDaemon))
+	for t := range r.nonDaemon {
+		threads = append(threads, t)
+	}
+	r.mu.Unlock()
+	for i, t := range threads {
+		select {
+		case <-t.done:
+		case <-ctx.Done():
+			var running []string
+			for _, u := range threads[i:] {
+				select {
+				case <-u.done:
+				default:
+					running = append(running, u.name)
+				}
+			}
+			slices.Sort(running)
+			return &JoinError{Running: running, Err: context.Cause(ctx)}
+		}
+	}
+	return nil
+}
+
+// stopDaemons marks the daemon threads SHUTTING_DOWN, wakes those waiting on
+// Stopping, and releases their states. The finalizing flag is already set,
+// so a daemon that missed the wake-up stops at its next safe point.
+func (r *Runtime) stopDaemons() {
+	r.mu.Lock()
+	daemons := make([]*Thread, 0, len(r.daemons))
+	for t := range r.daemons {
+		daemons = append(daemons, t)
+	}
+	r.mu.Unlock()
+	for _, t := range daemons {
+		t.markShuttingDown()
+	}
+	close(r.stopping)
+	schedpoint.Point("lifecycle.finalize.beforeRelease")
+	for _, t := range daemons {
+		t.release()
+	}
+}
+
+// runHooks runs hooks last-in first-out, turning panics into errors.
+func runHooks(ctx context.Context, kind string, hooks []*hook) error {
+	var errs []error
+	for i := len(hooks) - 1; i >= 0; i-- {
+		if err := runHook(ctx, kind, i, hooks[i]); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func runHook(ctx context.Context, kind string, i int, h *hook) (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = fmt.Errorf("lifecycle: %s hook %d panicked: %v", kind, i, v)
+		}
+	}()
+	return h.fn(ctx)
+}

@@ -1,0 +1,3 @@
+package lifecycle_test
+
+func runHelper() bool { return false }

@@ -1,0 +1,206 @@
+package lifecycle
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"sync/atomic"
+
+	"github.com/paddock-go/paddock/internal/schedpoint"
+)
+
+// ErrFinalizing is returned by [Runtime.Go], [Runtime.GoDaemon],
+// [Runtime.AtExit] and [Runtime.BeforeJoin] once [Runtime.Finalize] has
+// begun: like CPython's "can't create new thread at interpreter shutdown",
+// nothing new is accepted.
+var ErrFinalizing = errors.New("lifecycle: runtime is finalizing")
+
+// hook is one registered AtExit or BeforeJoin function.
+type hook struct {
+	fn func(context.Context) error
+}
+
+// A Runtime tracks the goroutines of a program (daemon or not), its exit
+// hooks, and finalizes them in CPython's order; see the package doc.
+//
+// The zero value is not usable: use [New] or [Default]. A Runtime must not
+// be copied. All methods are safe for concurrent use.
+//
+// Memory model: a successful Go or GoDaemon synchronizes before the
+// Finalize that joins or stops that goroutine; the end of every non-daemon
+// goroutine happens before the first AtExit hook runs; and the AtExit hooks
+// return before the finalizing flag is set.
+type Runtime struct {
+	_ noCopy
+
+	mu         sync.Mutex           // guards the fields below up to finDone
+	nonDaemon  map[*Thread]struct{} // running non-daemon threads
+	daemons    map[*Thread]struct{} // running daemon threads
+	atExit     []*hook              // in registration order
+	beforeJoin []*hook              // in registration order; nil entries unregistered
+	finErr     error                // Finalize's result, once finDone is closed
+	finDone    chan struct{}        // closed when Finalize has finished
+	begun      atomic.Bool          // written under mu only; read anywhere
+	finalizing atomic.Bool          // written once by Finalize, read by safe points
+	stopping   chan struct{}        // closed by Finalize when daemons are marked
+	reap       chan struct{}        // closed by Reap: parked daemons end
+	reapOnce   sync.Once            // guards closing reap
+	stopped    atomic.Int64         // daemons parked at a safe point; written by them
+	all        sync.WaitGroup       // every goroutine started; waited by Reap
+}
+
+// noCopy makes go vet's copylocks check report copies.
+type noCopy struct{}
+
+func (*noCopy) Lock()   {}
+func (*noCopy) Unlock() {}
+
+// New returns a fresh Runtime, independent of [Default].
+func New() *Runtime {
+	return &Runtime{
+		nonDaemon: make(map[*Thread]struct{}),
+		daemons:   make(map[*Thread]struct{}),
+		finDone:   make(chan struct{}),
+		stopping:  make(chan struct{}),
+		reap:      make(chan struct{}),
+	}
+}
+
+var defaultRuntime = sync.OnceValue(New)
+
+// Default returns the process-wide Runtime, the one [Run] finalizes.
+func Default() *Runtime { return defaultRuntime() }
+
+// Go starts fn in a new non-daemon goroutine named name: Finalize waits for
+// it to end before running the AtExit hooks. It returns [ErrFinalizing],
+// starting nothing, once Finalize has begun. A panic in fn is not recovered:
+// as for any goroutine, it ends the program.
+func (r *Runtime) Go(name string, fn func(*Thread)) error { return r.start(name, false, fn) }
+
+// GoDaemon starts fn in a new daemon goroutine named name: Finalize does
+// not wait for it, and once the runtime is finalizing it is stopped at its
+// next safe point ([Thread.CheckExit], [Thread.Sleep], gil.Lock.Acquire).
+// It returns [ErrFinalizing], starting nothing, once Finalize has begun.
+func (r *Runtime) GoDaemon(name string, fn func(*Thread)) error { return r.start(name, true, fn) }
+
+func (r *Runtime) start(name string, daemon bool, fn func(*Thread)) error {
+	if fn == nil {
+		panic("lifecycle: nil thread function")
+	}
+	t := &Thread{rt: r, name: name, daemon: daemon, done: make(chan struct{})}
+	// Registration and the begun check share r.mu with Finalize's marking of
+	// begun: either Finalize's snapshot contains t, or this call sees begun.
+	r.mu.Lock()
+	if r.begun.Load() {
+		r.mu.Unlock()
+		return ErrFinalizing
+	}
+	set := r.nonDaemon
+	if daemon {
+		set = r.daemons
+	}
+	set[t] = struct{}{}
+	r.all.Add(1)
+	r.mu.Unlock()
+	schedpoint.Point("lifecycle.go.afterRegister")
+	go r.run(t, set, fn)
+	return nil
+}
+
+func (r *Runtime) run(t *Thread, set map[*Thread]struct{}, fn func(*Thread)) {
+	defer r.all.Done()
+	defer func() {
+		r.mu.Lock()
+		delete(set, t)
+		r.mu.Unlock()
+		close(t.done)
+	}()
+	fn(t)
+}
+
+// AtExit registers fn to run during Finalize, after every non-daemon
+// goroutine ended; hooks run last-in first-out with Finalize's context. It
+// returns [ErrFinalizing] once Finalize has begun.
+func (r *Runtime) AtExit(fn func(context.Context) error) error {
+	if fn == nil {
+		panic("lifecycle: nil AtExit hook")
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.begun.Load() {
+		return ErrFinalizing
+	}
+	r.atExit = append(r.atExit, &hook{fn: fn})
+	return nil
+}
+
+// BeforeJoin registers fn to run during Finalize before the non-daemon
+// goroutines are joined: the place of CPython's threading._register_atexit,
+// where concurrent.futures shuts its executors down so that their workers
+// can be joined. Hooks run last-in first-out, as CPython runs
+// _threading_atexits in reverse order. unregister removes the hook (an
+// executor shut down by its owner calls it); calling it again, or after
+// Finalize began, does nothing. It returns [ErrFinalizing] once Finalize has
+// begun.
+func (r *Runtime) BeforeJoin(fn func(context.Context) error) (unregister func(), err error) {
+	if fn == nil {
+		panic("lifecycle: nil BeforeJoin hook")
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.begun.Load() {
+		return func() {}, ErrFinalizing
+	}
+	h := &hook{fn: fn}
+	r.beforeJoin = append(r.beforeJoin, h)
+	return func() {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		if r.begun.Load() {
+			return
+		}
+		for i, x := range r.beforeJoin {
+			if x == h {
+				r.beforeJoin = append(r.beforeJoin[:i], r.beforeJoin[i+1:]...)
+				return
+			}
+		}
+	}, nil
+}
+
+// Begun reports whether Finalize has begun: from then on nothing new is
+// accepted.
+func (r *Runtime) Begun() bool { return r.begun.Load() }
+
+// Finalizing reports whether the finalizing flag is set: the AtExit hooks
+// have run and daemon threads must exit at their next safe point.
+func (r *Runtime) Finalizing() bool { return r.finalizing.Load() }
+
+// Stopped returns how many daemon goroutines are parked at a safe point.
+func (r *Runtime) Stopped() int { return int(r.stopped.Load()) }
+
+// Reap ends the daemon goroutines parked at a safe point, with
+// runtime.Goexit (their deferred calls run then), and waits until every
+// goroutine the runtime started has ended, or ctx ends. It is meant for
+// tests and for programs that go on after finalizing a runtime of their own;
+// a program that exits after [Run] never needs it. It panics if Finalize has
+// not finished.
+func (r *Runtime) Reap(ctx context.Context) error {
+	select {
+	case <-r.finDone:
+	default:
+		panic("lifecycle: Reap before Finalize finished")
+	}
+	r.reapOnce.Do(func() { close(r.reap) })
+	ended := make(chan struct{})
+	go func() {
+		r.all.Wait()
+		close(ended)
+	}()
+	select {
+	case <-ended:
+		return nil
+	case <-ctx.Done():
+		return context.Cause(ctx)
+	}
+}

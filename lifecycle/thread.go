@@ -1,0 +1,210 @@
+package lifecycle
+
+import (
+	"fmt"
+	"runtime"
+	"sync/atomic"
+	"time"
+
+	"github.com/paddock-go/paddock/internal/schedpoint"
+)
+
+// State is the state of a [Thread]'s thread state, named as CPython names
+// them (_Py_THREAD_DETACHED, _Py_THREAD_ATTACHED, _Py_THREAD_SHUTTING_DOWN).
+type State int32
+
+// The states of a thread. A thread starts DETACHED; a lock such as gil.Lock
+// makes it ATTACHED while it holds the lock; Finalize marks daemon threads
+// SHUTTING_DOWN.
+const (
+	Detached     State = iota // running, holding no lock of the runtime
+	Attached                  // holding the runtime's lock (see Thread.Attach)
+	ShuttingDown              // a daemon stopped, or about to stop, by Finalize
+)
+
+func (s State) String() string {
+	switch s {
+	case Detached:
+		return "DETACHED"
+	case Attached:
+		return "ATTACHED"
+	case ShuttingDown:
+		return "SHUTTING_DOWN"
+	}
+	return fmt.Sprintf("State(%d)", int32(s))
+}
+
+// Bits of Thread.bits.
+const (
+	bitAttached     = 1 << iota // set by Attach, cleared by Detach
+	bitShuttingDown             // set by Finalize on daemon threads
+	bitReleased                 // set once the thread state is released
+)
+
+// A Thread is the thread state of one goroutine started by [Runtime.Go] or
+// [Runtime.GoDaemon]: its name, whether it is a daemon, and its state.
+//
+// The zero value is not usable; threads are made only by a Runtime and
+// handed to the goroutine's function. A *Thread is shared, never copied.
+// Its methods are safe for concurrent use, but the stopping ones
+// ([Thread.CheckExit], [Thread.Sleep], and gil.Lock.Acquire) must be called
+// from the thread's own goroutine, since they may stop it.
+//
+// Memory model: Finalize's setting of the finalizing flag happens before any
+// [Thread.MustExit] that reports true, and marking a thread SHUTTING_DOWN
+// happens before a waiter woken by [Thread.Stopping] observes it.
+type Thread struct {
+	rt     *Runtime // immutable; a safe point reads only rt, never the state
+	name   string   // immutable
+	daemon bool     // immutable
+	bits   atomic.Int32
+	done   chan struct{} // closed when the goroutine has ended
+}
+
+// Name returns the name the thread was started with.
+func (t *Thread) Name() string { return t.name }
+
+// Daemon reports whether the thread was started by [Runtime.GoDaemon].
+func (t *Thread) Daemon() bool { return t.daemon }
+
+// Runtime returns the runtime that started the thread.
+func (t *Thread) Runtime() *Runtime { return t.rt }
+
+// State returns the thread's state. Reading it is allowed after the state was
+// released (it then stays SHUTTING_DOWN); see [Thread.Released].
+func (t *Thread) State() State {
+	b := t.bits.Load()
+	switch {
+	case b&bitShuttingDown != 0:
+		return ShuttingDown
+	case b&bitAttached != 0:
+		return Attached
+	}
+	return Detached
+}
+
+// Released reports whether Finalize has released the thread state. After
+// that, [Thread.Attach] and [Thread.Detach] panic.
+func (t *Thread) Released() bool { return t.bits.Load()&bitReleased != 0 }
+
+// MustExit reports whether the thread must stop at its next safe point: it is
+// a daemon and the runtime is finalizing. Like CPython's tstate_must_exit
+// after bpo-39877, it reads only the runtime's atomic flag and the thread's
+// immutable fields, never the (possibly released) thread state.
+func (t *Thread) MustExit() bool { return t.daemon && t.rt.finalizing.Load() }
+
+// CheckExit is a safe point: when the thread must exit, it is stopped there
+// and CheckExit does not return (see the package doc: the goroutine parks
+// and its deferred calls do not run). Otherwise it returns at once.
+func (t *Thread) CheckExit() {
+	if t.MustExit() {
+		t.stop()
+	}
+}
+
+// Sleep pauses the thread for d, and is a safe point before and after the
+// pause; finalization wakes a daemon thread early and stops it.
+func (t *Thread) Sleep(d time.Duration) {
+	t.CheckExit()
+	if d > 0 {
+		timer := time.NewTimer(d)
+		select {
+		case <-timer.C:
+		case <-t.Stopping():
+			timer.Stop()
+		}
+	}
+	t.CheckExit()
+}
+
+// Stopping returns a channel closed when Finalize marks the daemon threads
+// SHUTTING_DOWN, so that a thread waiting for something can wake and call
+// [Thread.CheckExit]. For a non-daemon thread it returns nil (never ready).
+func (t *Thread) Stopping() <-chan struct{} {
+	if !t.daemon {
+		return nil
+	}
+	return t.rt.stopping
+}
+
+// Attach records that the thread took the runtime's lock (gil.Lock calls it;
+// other lock implementations may). It reports false, changing nothing, when
+// the thread is SHUTTING_DOWN: the caller must then give the lock back and
+// stop the thread. It panics if the thread is already attached or its state
+// was released.
+func (t *Thread) Attach() bool {
+	for {
+		b := t.bits.Load()
+		switch {
+		case b&bitReleased != 0:
+			t.panicReleased("Attach")
+		case b&bitAttached != 0:
+			panic("lifecycle: thread " + t.name + " attached twice")
+		case b&bitShuttingDown != 0:
+			return false
+		}
+		if t.bits.CompareAndSwap(b, b|bitAttached) {
+			return true
+		}
+	}
+}
+
+// Detach records that the thread gave the runtime's lock back. When the
+// thread is SHUTTING_DOWN, this is the moment its thread state is released
+// (Finalize leaves an attached thread's state to its holder). It panics if
+// the thread is not attached or its state was released.
+func (t *Thread) Detach() {
+	for {
+		b := t.bits.Load()
+		switch {
+		case b&bitReleased != 0:
+			t.panicReleased("Detach")
+		case b&bitAttached == 0:
+			panic("lifecycle: thread " + t.name + " detached but not attached")
+		}
+		nb := b &^ bitAttached
+		if nb&bitShuttingDown != 0 {
+			nb |= bitReleased
+		}
+		if t.bits.CompareAndSwap(b, nb) {
+			return
+		}
+	}
+}
+
+func (t *Thread) panicReleased(op string) {
+	panic(fmt.Sprintf("lifecycle: %s on thread %q: use of released thread state (Finalize released it)", op, t.name))
+}
+
+// markShuttingDown sets SHUTTING_DOWN; Finalize calls it.
+func (t *Thread) markShuttingDown() {
+	for {
+		b := t.bits.Load()
+		if t.bits.CompareAndSwap(b, b|bitShuttingDown) {
+			return
+		}
+	}
+}
+
+// release releases the thread state unless the thread holds the lock, in
+// which case its Detach releases it.
+func (t *Thread) release() {
+	for {
+		b := t.bits.Load()
+		if b&bitAttached != 0 || b&bitReleased != 0 {
+			return
+		}
+		if t.bits.CompareAndSwap(b, b|bitReleased) {
+			return
+		}
+	}
+}
+
+// stop parks the calling goroutine until the runtime is reaped, then ends it
+// with runtime.Goexit. See the package doc for why it parks.
+func (t *Thread) stop() {
+	schedpoint.Point("lifecycle.thread.stop")
+	t.rt.stopped.Add(1)
+	<-t.rt.reap
+	runtime.Goexit()
+}
