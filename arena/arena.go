@@ -67,8 +67,20 @@ func (a *Arena) batchFor(blocksMax int) int64 {
 	return int64(min(256, max(1, blocksMax/(4*len(a.shards)))))
 }
 
-// local returns the shard of the processor the caller runs on (a hint).
+// local returns the shard of the processor the caller runs on (a hint). It
+// is small enough to inline; the processor lookup is skipped when there is
+// only one shard.
 func (a *Arena) local() (int, *shard) {
+	if len(a.shards) == 1 {
+		return 0, &a.shards[0]
+	}
+	return a.hint()
+}
+
+// hint is kept out of line so that local stays small enough to inline.
+//
+//go:noinline
+func (a *Arena) hint() (int, *shard) {
 	i := procHint()
 	if i >= len(a.shards) {
 		i %= len(a.shards) // GOMAXPROCS grew after New
@@ -100,13 +112,25 @@ func (a *Arena) get(n int, zero bool) (*Block, error) {
 	s.mu.Unlock()
 	schedpoint.Point("arena.get.afterPop")
 	if b == nil {
-		b = a.steal(i, n)
+		if b = a.steal(i, n); b == nil {
+			return a.fresh(i, n), nil
+		}
 	}
-	if b == nil {
-		return a.fresh(s, n), nil
+	// handOut, written out to keep the common case free of calls.
+	if a.poison || zero || len(b.buf) < n {
+		a.prepare(b, n, zero)
 	}
-	a.handOut(b, n, zero)
+	b.n, b.home, b.state = n, int32(i), stateOut
 	return b, nil
+}
+
+// handOut readies a block popped from a cache for its new owner, after the
+// pop's Unlock: the block is already exclusively the caller's.
+func (a *Arena) handOut(b *Block, home, n int, zero bool) {
+	if a.poison || zero || len(b.buf) < n {
+		a.prepare(b, n, zero)
+	}
+	b.n, b.home, b.state = n, int32(home), stateOut
 }
 
 // steal takes a cached block from a shard other than home, skipping shards
@@ -132,9 +156,11 @@ func (a *Arena) steal(home, n int) *Block {
 	return nil
 }
 
-// fresh allocates a new zeroed block of n bytes and counts it on s.
-func (a *Arena) fresh(s *shard, n int) *Block {
-	b := &Block{arena: a, buf: make([]byte, n)}
+// fresh allocates a new zeroed block of n bytes with home shard i and
+// counts it there.
+func (a *Arena) fresh(i, n int) *Block {
+	b := &Block{arena: a, buf: make([]byte, n), n: n, home: int32(i)}
+	s := &a.shards[i]
 	s.mu.Lock()
 	s.c.allocated++
 	s.c.inUseBlocks++
@@ -143,21 +169,18 @@ func (a *Arena) fresh(s *shard, n int) *Block {
 	return b
 }
 
-// handOut readies a block popped from a cache for its new owner. It runs
-// after the pop's Unlock; the block is already exclusively the caller's.
-func (a *Arena) handOut(b *Block, n int, zero bool) {
+// prepare does the uncommon part of handing out a cached block: the poison
+// check, growing a block too small for n (Pillow reallocs; popLocked counted
+// it), zeroing. The block is already exclusively the caller's.
+func (a *Arena) prepare(b *Block, n int, zero bool) {
 	if a.poison {
 		checkPoison(b.buf)
 	}
-	if cap(b.buf) < n {
-		b.buf = make([]byte, n) // Pillow reallocs; counted as reallocated by popLocked
-	} else {
-		b.buf = b.buf[:n]
-		if zero {
-			clear(b.buf)
-		}
+	if len(b.buf) < n {
+		b.buf = make([]byte, n)
+	} else if zero {
+		clear(b.buf[:n])
 	}
-	b.state = stateOut
 }
 
 // returnExcessLocked gives a shard's surplus credits back to the budget, so
@@ -207,66 +230,103 @@ func (a *Arena) reclaim() {
 // Put gives b back to the arena: it is cached if the cache has room and b is
 // not larger than BlockSize, and dropped (counted freed) otherwise. b must not
 // be used afterwards. Put panics if b is nil, came from another arena, or was
-// already put; these checks cost one compare-and-swap, which Put needs anyway.
+// already put; the checks cost a field load and a compare under the lock Put
+// takes anyway.
 func (a *Arena) Put(b *Block) {
-	one := [1]*Block{b}
-	a.release(one[:])
-}
-
-// release returns bs, taking the local shard's lock once for all of them.
-func (a *Arena) release(bs []*Block) {
-	var bytes int64
-	for _, b := range bs {
-		a.checkPut(b)
-		bytes += int64(len(b.buf))
-		if a.poison {
-			poison(b.buf)
-		}
+	if b == nil {
+		panic("arena: Put of a nil Block")
 	}
-	a.unreserve(bytes)
-	schedpoint.Point("arena.put.afterMark")
-	_, s := a.local()
-	maxSize := int(a.blockSize.Load())
-	caching := a.blocksMax.Load() > 0
+	if b.arena != a {
+		panic("arena: Put of a Block that did not come from this arena")
+	}
+	n := int64(b.n)
+	s := &a.shards[b.home]
 	s.mu.Lock()
-	reclaimed := false
-	for _, b := range bs {
-		if caching && cap(b.buf) <= maxSize && s.credits == 0 && !a.takeCreditsLocked(s) && !reclaimed {
-			// The budget is empty; the credits may sit on other shards.
-			// Collect them once per release, holding no lock meanwhile.
-			reclaimed = true
-			s.mu.Unlock()
-			schedpoint.Point("arena.put.beforeReclaim")
-			a.reclaim()
-			schedpoint.Point("arena.put.afterReclaim")
-			s.mu.Lock()
-			a.takeCreditsLocked(s)
-		}
-		// A block stays in use until it is cached or dropped here, in one
-		// critical section, so no Stats snapshot misses it (not even one
-		// taken while we reclaim above).
+	if b.state == stateOut && s.credits > 0 && !a.poison && len(b.buf) <= int(a.blockSize.Load()) {
+		// The common case, cacheLocked's first branch written out.
+		b.state = stateReturned
 		s.c.inUseBlocks--
-		s.c.inUseBytes -= int64(len(b.buf))
-		if !caching || cap(b.buf) > maxSize || s.credits == 0 {
-			b.buf = nil // the collector frees it, even if a stale handle lingers
-			s.c.freed++
-			continue
-		}
+		s.c.inUseBytes -= n
 		s.pushLocked(b)
+	} else {
+		a.markLocked(s, b)
+		one := [1]*Block{b}
+		a.cacheLocked(s, one[:])
 	}
 	s.mu.Unlock()
+	a.unreserve(n)
 }
 
-// checkPut panics on a Put the arena must refuse, and marks b returned.
-func (a *Arena) checkPut(b *Block) {
-	switch {
-	case b == nil:
-		panic("arena: Put of a nil Block")
-	case b.arena != a:
-		panic("arena: Put of a Block that did not come from this arena")
-	case !atomic.CompareAndSwapUint32(&b.state, stateOut, stateReturned):
+// release returns the blocks of an Array, taking one shard lock for all.
+func (a *Arena) release(bs []*Block) {
+	var bytes int64
+	s := &a.shards[bs[0].home]
+	s.mu.Lock()
+	for _, b := range bs {
+		bytes += int64(b.n)
+		a.markLocked(s, b)
+	}
+	a.cacheLocked(s, bs)
+	s.mu.Unlock()
+	a.unreserve(bytes)
+}
+
+// markLocked moves b from stateOut to stateReturned, or unlocks s and
+// panics if b was already returned. s is b's home shard, so every Put of b
+// holds the same lock here (an Array's blocks are never Put one by one).
+func (a *Arena) markLocked(s *shard, b *Block) {
+	if b.state != stateOut {
+		s.mu.Unlock()
 		panic("arena: block returned twice")
 	}
+	b.state = stateReturned
+	if a.poison {
+		poison(b.buf)
+	}
+}
+
+// cacheLocked caches or drops bs, already marked returned. s.mu must be
+// held; it is released and retaken once if the credits must be reclaimed.
+func (a *Arena) cacheLocked(s *shard, bs []*Block) {
+	schedpoint.Point("arena.put.locked")
+	maxSize := int(a.blockSize.Load())
+	reclaimed := false
+	for _, b := range bs {
+		keep := len(b.buf) <= maxSize && (s.credits > 0 || a.refillLocked(s, &reclaimed))
+		// A block stays in use until it is cached or dropped here, in one
+		// critical section, so no Stats snapshot misses it (not even one
+		// taken while refillLocked reclaims).
+		s.c.inUseBlocks--
+		s.c.inUseBytes -= int64(b.n)
+		if keep {
+			s.pushLocked(b)
+			continue
+		}
+		b.buf, b.n = nil, 0 // the collector frees it, even if a stale handle lingers
+		s.c.freed++
+	}
+}
+
+// refillLocked finds s a credit: from the budget, or, once per call of
+// cacheLocked, by reclaiming the credits other shards hold, unlocking s
+// meanwhile. It reports whether s has a credit. s.mu must be held.
+func (a *Arena) refillLocked(s *shard, reclaimed *bool) bool {
+	if a.blocksMax.Load() == 0 {
+		return false
+	}
+	if a.takeCreditsLocked(s) {
+		return true
+	}
+	if *reclaimed {
+		return false
+	}
+	*reclaimed = true
+	s.mu.Unlock()
+	schedpoint.Point("arena.put.beforeReclaim")
+	a.reclaim()
+	schedpoint.Point("arena.put.afterReclaim")
+	s.mu.Lock()
+	return s.credits > 0 || a.takeCreditsLocked(s)
 }
 
 // reserve takes n bytes of the MaxInUseBytes budget with a CAS loop, so
@@ -276,6 +336,10 @@ func (a *Arena) reserve(n int64) error {
 	if a.maxInUse == 0 {
 		return nil
 	}
+	return a.reserveCAS(n)
+}
+
+func (a *Arena) reserveCAS(n int64) error {
 	for {
 		cur := a.reserved.Load()
 		schedpoint.Point("arena.reserve.afterLoad")

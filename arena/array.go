@@ -109,15 +109,15 @@ func (a *Arena) newArray(lines, linesize int, zero bool) (*Array, error) {
 
 	for i := range nblocks {
 		if i < got {
-			a.handOut(r.blocks[i], size(i), zero)
+			a.handOut(r.blocks[i], home, size(i), zero)
 			continue
 		}
 		if b := a.steal(home, size(i)); b != nil {
-			a.handOut(b, size(i), zero)
+			a.handOut(b, home, size(i), zero)
 			r.blocks[i] = b
 			continue
 		}
-		r.blocks[i] = a.fresh(s, size(i))
+		r.blocks[i] = a.fresh(home, size(i))
 	}
 	return r, nil
 }

@@ -3,9 +3,9 @@ package arena
 import "fmt"
 
 // Block states. A Block is with a caller (stateOut) or back with its arena
-// (stateReturned: cached or dropped). Put moves it out -> returned with a
-// compare-and-swap, so of two Puts of the same block exactly one wins, even
-// when they race; the loser panics.
+// (stateReturned: cached or dropped). Put moves it out -> returned under the
+// lock of its home shard, so of two Puts of the same block exactly one wins,
+// even when they race; the loser panics.
 const (
 	stateOut      uint32 = 0
 	stateReturned uint32 = 1
@@ -27,20 +27,31 @@ const poisonByte = 0xDD
 // panics at the next hand-out).
 type Block struct {
 	arena *Arena
-	buf   []byte // len: the size asked of Get; cap: the memory held
-	// state is stateOut or stateReturned. Put changes it with a CAS; Get
-	// writes stateOut plainly, after popping the block under a shard lock
-	// that the Put which cached it released.
+	buf   []byte // the memory held, len(buf) == cap(buf); nil once dropped
+	n     int    // the size asked of Get: Bytes is buf[:n]
+	// state is stateOut or stateReturned. Put reads and changes it holding
+	// the lock of the block's home shard, so two Puts of one block, even
+	// racing ones, are serialised and the second sees stateReturned. Get
+	// writes stateOut after popping the block under the lock that the Put
+	// which cached it released.
 	state uint32
+	// home is the shard Put returns the block to: the shard of the P that
+	// got it, so blocks flow back to where they are asked for and Put needs
+	// no processor lookup. Written by the getter before the block is handed
+	// out; read by the owner's Put.
+	home int32
+	// The padding gives each Block a 64-byte size class of its own, so two
+	// blocks used on two cores never share a cache line.
+	_ [16]byte
 }
 
-// Bytes returns the block's memory: at least the n bytes asked of Get, with
-// len exactly n. It is valid until the block is given back with Put.
-func (b *Block) Bytes() []byte { return b.buf }
+// Bytes returns the block's memory: the n bytes asked of Get (len n; the
+// capacity may be larger). It is valid until the block is given back with
+// Put.
+func (b *Block) Bytes() []byte { return b.buf[:b.n] }
 
 // poison fills the whole buffer with poisonByte.
 func poison(buf []byte) {
-	buf = buf[:cap(buf)]
 	for i := range buf {
 		buf[i] = poisonByte
 	}
@@ -49,7 +60,6 @@ func poison(buf []byte) {
 // checkPoison panics if a byte of buf's full capacity is not poisonByte: the
 // block was written after it was returned.
 func checkPoison(buf []byte) {
-	buf = buf[:cap(buf)]
 	for i, c := range buf {
 		if c != poisonByte {
 			panic(fmt.Sprintf("arena: block written after Put: byte %d of %d is %#x, want %#x",

@@ -24,8 +24,6 @@ type shardData struct {
 	mu sync.Mutex // guards every field below
 	// stack holds the cached blocks, newest last.
 	stack []*Block
-	// cachedBytes is the sum of cap(Bytes()) over stack.
-	cachedBytes int64
 	// credits is how many more blocks this shard may cache without asking
 	// the arena's budget. See the invariant in doc.go.
 	credits int64
@@ -50,10 +48,9 @@ func (s *shard) popLocked(n int) *Block {
 	b := s.stack[last]
 	s.stack[last] = nil
 	s.stack = s.stack[:last]
-	s.cachedBytes -= int64(cap(b.buf))
 	s.credits++
 	s.c.reused++
-	if cap(b.buf) < n {
+	if len(b.buf) < n {
 		s.c.reallocated++
 	}
 	s.c.inUseBlocks++
@@ -66,7 +63,6 @@ func (s *shard) popLocked(n int) *Block {
 func (s *shard) pushLocked(b *Block) {
 	s.credits--
 	s.stack = append(s.stack, b)
-	s.cachedBytes += int64(cap(b.buf))
 }
 
 // trimLocked frees cached blocks until at most keep remain in this shard and
@@ -79,10 +75,19 @@ func (s *shard) trimLocked(keep int) int64 {
 		b := s.stack[last]
 		s.stack[last] = nil
 		s.stack = s.stack[:last]
-		s.cachedBytes -= int64(cap(b.buf))
-		b.buf = nil // let the collector have it even if a stale handle lingers
+		b.buf, b.n = nil, 0 // let the collector have it even if a stale handle lingers
 		s.c.freed++
 		n++
+	}
+	return n
+}
+
+// cachedBytesLocked sums the memory of the cached blocks; Stats calls it
+// rather than every push and pop keeping a running total. s.mu must be held.
+func (s *shard) cachedBytesLocked() int64 {
+	var n int64
+	for _, b := range s.stack {
+		n += int64(len(b.buf))
 	}
 	return n
 }

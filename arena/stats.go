@@ -47,7 +47,7 @@ func (a *Arena) Stats() Stats {
 		st.InUseBlocks += s.c.inUseBlocks
 		st.InUseBytes += s.c.inUseBytes
 		st.BlocksCached += int64(len(s.stack))
-		st.CachedBytes += s.cachedBytes
+		st.CachedBytes += s.cachedBytesLocked()
 	}
 	if a.maxInUse == 0 {
 		a.raisePeak(st.InUseBytes)
