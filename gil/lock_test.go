@@ -1,0 +1,140 @@
+package gil_test
+
+import (
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/paddock-go/paddock/gil"
+	"github.com/paddock-go/paddock/lifecycle"
+)
+
+func TestSwitchInterval(t *testing.T) {
+	t.Parallel()
+	l := gil.New(lifecycle.New())
+	if got := l.SwitchInterval(); got != 5*time.Millisecond {
+		t.Errorf("got default %v, want 5ms", got)
+	}
+	tests := []struct {
+		d       time.Duration
+		wantErr bool
+	}{
+		{time.Millisecond, false},
+		{time.Nanosecond, false},
+		{0, true},
+		{-time.Second, true},
+	}
+	for _, tt := range tests {
+		before := l.SwitchInterval()
+		err := l.SetSwitchInterval(tt.d)
+		if (err != nil) != tt.wantErr {
+			t.Errorf("SetSwitchInterval(%v): got %v, want error %v", tt.d, err, tt.wantErr)
+		}
+		if tt.wantErr {
+			if err != nil && !strings.Contains(err.Error(), "switch interval must be strictly positive") {
+				t.Errorf("got %q, want CPython's message", err)
+			}
+			if got := l.SwitchInterval(); got != before {
+				t.Errorf("got %v after a refused change, want %v", got, before)
+			}
+		} else if got := l.SwitchInterval(); got != tt.d {
+			t.Errorf("got %v, want %v", got, tt.d)
+		}
+	}
+}
+
+func TestMisusePanics(t *testing.T) {
+	t.Parallel()
+	rt := lifecycle.New()
+	l := gil.New(rt)
+	other := gil.New(lifecycle.New())
+	done := make(chan struct{})
+	var msgs []string
+	if err := rt.Go("m", func(th *lifecycle.Thread) {
+		defer close(done)
+		try := func(f func()) {
+			defer func() { msg, _ := recover().(string); msgs = append(msgs, msg) }()
+			f()
+		}
+		try(func() { l.Release(th) })
+		try(func() { _ = l.Yield(th) })
+		try(func() { _ = other.Acquire(th) })
+		if err := l.Acquire(th); err != nil {
+			panic(err)
+		}
+		try(func() { _ = l.Acquire(th) })
+		l.Release(th)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	<-done
+	if err := finalize(t, rt); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		`gil: Release by thread "m" that does not hold the lock`,
+		`gil: Yield by thread "m" that does not hold the lock`,
+		`gil: Acquire by thread "m" of another runtime`,
+		`gil: Acquire by thread "m" that already holds the lock`,
+	}
+	for i := range want {
+		if i >= len(msgs) || msgs[i] != want[i] {
+			t.Errorf("panic %d: got %q, want %q", i, msgs, want[i])
+		}
+	}
+}
+
+// Mutual exclusion with 8 threads: the race detector sees the unguarded
+// counter, and the holder check sees two holders.
+func TestMutualExclusion(t *testing.T) {
+	t.Parallel()
+	rt := lifecycle.New()
+	l := gil.New(rt)
+	if err := l.SetSwitchInterval(100 * time.Microsecond); err != nil {
+		t.Fatal(err)
+	}
+	const threads, iters = 8, 2000
+	var counter int
+	var inside atomic.Int32
+	var wg sync.WaitGroup
+	wg.Add(threads)
+	for range threads {
+		if err := rt.Go("w", func(th *lifecycle.Thread) {
+			defer wg.Done()
+			for i := range iters {
+				if err := l.Acquire(th); err != nil {
+					t.Error(err)
+					return
+				}
+				if inside.Add(1) != 1 {
+					t.Error("two holders at once")
+				}
+				if l.Holder() != th || th.State() != lifecycle.Attached {
+					t.Errorf("got holder %v state %v, want self ATTACHED", l.Holder(), th.State())
+				}
+				counter++
+				if i%7 == 0 {
+					inside.Add(-1)
+					_ = l.Yield(th)
+					inside.Add(1)
+				}
+				inside.Add(-1)
+				l.Release(th)
+			}
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	wg.Wait()
+	if err := finalize(t, rt); err != nil {
+		t.Fatal(err)
+	}
+	if counter != threads*iters {
+		t.Errorf("got counter %d, want %d", counter, threads*iters)
+	}
+	if l.Holder() != nil {
+		t.Errorf("got holder %v after all released, want nil", l.Holder())
+	}
+}
