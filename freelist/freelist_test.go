@@ -2,6 +2,7 @@ package freelist_test
 
 import (
 	"strings"
+	"sync"
 	"testing"
 
 	"go.uber.org/goleak"
@@ -198,10 +199,54 @@ func TestClearDropsEverything(t *testing.T) {
 	if got := l.Len(); got != 0 {
 		t.Fatalf("Len() after Clear = %d, want 0", got)
 	}
+	if got := l.Stats(); got.Puts != 5 || got.Hits != 0 {
+		t.Errorf("Stats() after Clear = %+v, want Puts 5 (cleared) and no Hits", got)
+	}
 	before := l.Stats().Misses
 	l.Get()
 	if got := l.Stats().Misses; got != before+1 {
 		t.Errorf("Get after Clear did not miss (misses %d -> %d)", before, got)
 	}
 	fill() // all capacity is back after Clear
+}
+
+// Objects put by goroutines on any P are found by a Get on any other: Get
+// steals from other shards' private slots and shared stacks.
+func TestGetFindsObjectsPutElsewhere(t *testing.T) {
+	t.Parallel()
+	const capacity, goroutines = 64, 16
+	l := newList(t, capacity)
+	var (
+		mu   sync.Mutex
+		kept = map[*object]bool{}
+		wg   sync.WaitGroup
+	)
+	for g := 0; g < goroutines; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < capacity/goroutines; i++ {
+				o := new(object)
+				if l.Put(o) {
+					mu.Lock()
+					kept[o] = true
+					mu.Unlock()
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if got := l.Len(); got != len(kept) {
+		t.Fatalf("Len() = %d, want %d (the Puts that returned true)", got, len(kept))
+	}
+	for i, n := 0, len(kept); i < n; i++ {
+		o := l.Get()
+		if !kept[o] {
+			t.Fatalf("Get %d of %d missed or returned an object twice", i, n)
+		}
+		delete(kept, o)
+	}
+	if got := l.Len(); got != 0 {
+		t.Errorf("Len() after taking everything = %d, want 0", got)
+	}
 }

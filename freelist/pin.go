@@ -5,7 +5,7 @@ import _ "unsafe" // for go:linkname
 // procPin and procUnpin are the runtime's own P-pinning primitives, the ones
 // sync.Pool uses. The runtime keeps them linkable on purpose (go.dev/issue/67401
 // lists them among the symbols it will not remove or change). The list uses
-// them only to learn which P the calling goroutine runs on, as a cache
+// them (in local) only to learn which P the calling goroutine runs on, as a cache
 // affinity hint: it unpins at once, and its correctness never depends on
 // staying on that P (see the package doc).
 
@@ -14,11 +14,3 @@ func procPin() int
 
 //go:linkname procUnpin runtime.procUnpin
 func procUnpin()
-
-// currentP returns the index of the P the caller is running on now. The
-// caller may be moved to another P as soon as it returns.
-func currentP() int {
-	pid := procPin()
-	procUnpin()
-	return pid
-}

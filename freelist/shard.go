@@ -20,22 +20,33 @@ type shard[T any] struct {
 	// Written with CAS by any goroutine.
 	private atomic.Pointer[T]
 
-	// Counters, each written by Add from any goroutine on this shard.
-	hits, misses, puts, drops atomic.Uint64
+	// hits counts Gets served by this shard; written by Add from any
+	// goroutine. Puts are derived from it (see Stats).
+	hits atomic.Uint64
 
-	_ [64 - 5*8]byte // the slow-path fields below live on their own line
+	_ [64 - 2*8]byte // the slow-path fields below live on their own line
+
+	// credits is spare capacity cached by this shard beyond the private
+	// slot's, so that slow paths rarely touch the list's free count.
+	// Written by CAS or Add from any goroutine.
+	credits atomic.Int64
+
+	// misses and drops count slow-path outcomes; written by Add.
+	misses, drops atomic.Uint64
 
 	mu        sync.Mutex   // guards shared
 	shared    []*T         // objects beyond the private one, each with its credit
 	sharedLen atomic.Int64 // len(shared); written under mu, read by Len
+
+	_ [64]byte // keep the next allocation off this shard's lines
 }
 
 // local returns the shard of the P the caller runs on, making shards when
 // GOMAXPROCS has grown since the last call.
 func (l *List[T]) local() *shard[T] {
-	pid := currentP()
-	shards := *l.shards.Load()
-	if pid < len(shards) {
+	pid := procPin()
+	procUnpin()
+	if shards := *l.shards.Load(); uint(pid) < uint(len(shards)) {
 		return shards[pid]
 	}
 	return l.grow(pid)
@@ -104,11 +115,11 @@ func (l *List[T]) popShared(t, s *shard[T]) *T {
 	return p
 }
 
-// releaseCredit returns one unit of capacity: to s's private slot if that
-// holds nothing, else to the list's free count.
+// releaseCredit returns one unit of capacity to s: to its private slot if
+// that holds nothing, else to its spare credits.
 func (l *List[T]) releaseCredit(s *shard[T]) {
 	if !s.private.CompareAndSwap(nil, l.credit) {
-		l.free.Add(1)
+		s.credits.Add(1)
 	}
 }
 
@@ -117,7 +128,7 @@ func (l *List[T]) releaseCredit(s *shard[T]) {
 // reset says whether Reset already ran on x.
 func (l *List[T]) putSlow(s *shard[T], x *T, reset bool) bool {
 	if !reset {
-		if s.private.Load() == nil && l.free.Load() <= 0 && !l.anyCredit() {
+		if s.private.Load() == nil && s.credits.Load() <= 0 && l.free.Load() <= 0 && !l.anyCredit() {
 			s.drops.Add(1)
 			return false
 		}
@@ -125,11 +136,11 @@ func (l *List[T]) putSlow(s *shard[T], x *T, reset bool) bool {
 	}
 	// Step 1: a credit already in s's private slot; x takes its place.
 	if s.private.CompareAndSwap(l.credit, x) {
-		s.puts.Add(1)
 		return true
 	}
-	// Step 2: take a credit, from the free count or another shard.
-	if !l.takeFree() && !l.stealCredit(s) {
+	// Step 2: take a credit: s's spare ones, the free count, or another
+	// shard's.
+	if !takeOne(&s.credits) && !takeOne(&l.free) && !l.stealCredit(s) {
 		s.drops.Add(1)
 		return false
 	}
@@ -142,37 +153,43 @@ func (l *List[T]) putSlow(s *shard[T], x *T, reset bool) bool {
 		s.sharedLen.Store(int64(len(s.shared)))
 		s.mu.Unlock()
 	}
-	s.puts.Add(1)
 	return true
 }
 
-// takeFree takes one unit from the list's free count.
-func (l *List[T]) takeFree() bool {
+// takeOne takes one unit from a credit count, if it has any.
+func takeOne(n *atomic.Int64) bool {
 	for {
-		f := l.free.Load()
-		if f <= 0 {
+		c := n.Load()
+		if c <= 0 {
 			return false
 		}
-		if l.free.CompareAndSwap(f, f-1) {
+		if n.CompareAndSwap(c, c-1) {
 			return true
 		}
 	}
 }
 
-// stealCredit takes the credit held in another shard's private slot.
+// stealCredit takes a credit held by another shard, in its private slot or
+// among its spare credits.
 func (l *List[T]) stealCredit(s *shard[T]) bool {
 	for _, t := range *l.shards.Load() {
-		if t != s && t.private.Load() == l.credit && t.private.CompareAndSwap(l.credit, nil) {
+		if t == s {
+			continue
+		}
+		if t.private.Load() == l.credit && t.private.CompareAndSwap(l.credit, nil) {
+			return true
+		}
+		if takeOne(&t.credits) {
 			return true
 		}
 	}
 	return false
 }
 
-// anyCredit reports whether some shard's private slot holds a free credit.
+// anyCredit reports whether some shard holds a credit.
 func (l *List[T]) anyCredit() bool {
 	for _, t := range *l.shards.Load() {
-		if t.private.Load() == l.credit {
+		if t.private.Load() == l.credit || t.credits.Load() > 0 {
 			return true
 		}
 	}

@@ -100,8 +100,15 @@ func detectOwners(l freeList, goroutines, iters int) *violations {
 // it can fail: TestDetectorCatchesNaiveList (naive_test.go, !race) runs the
 // same detectOwners against the port of PyO3's unsynchronized list and
 // requires it to report violations.
+//
+// Under -tags schedtest, unless PADDOCK_SCHED chose a policy, the points in
+// List's fast paths (freelist.get.afterLoad, freelist.put.afterReset,
+// freelist.put.haveCredit) yield a third of the time, so that other
+// goroutines run between a load and its CAS.
 func TestSingleOwnerStress(t *testing.T) {
-	t.Parallel()
+	if schedpoint.Enabled && schedpoint.Current() == (schedpoint.Policy{}) {
+		defer schedpoint.Set(schedpoint.Policy{Seed: 3, P: 0.3, Action: schedpoint.ActionYield, Filter: "freelist."})()
+	}
 	for _, capacity := range []int{1, 4, 64} {
 		l, err := freelist.New(freelist.Config[item]{Capacity: capacity})
 		if err != nil {
