@@ -18,16 +18,20 @@
 //
 // The cache is split into shards, one per P (GOMAXPROCS at [New]), each a
 // stack of blocks padded to its own cache lines and guarded by its own
-// mutex. [Arena.Get] and [Arena.Put] use the shard of the P they run on: the
-// P id is read with the runtime's procPin/procUnpin, the calls sync.Pool is
-// built on, and the pin is dropped at once, before any lock is taken. The id
-// is only a hint: a goroutine that moves to another P meanwhile just uses a
-// shard that another P prefers, under that shard's lock. So nothing depends
-// on pinning for correctness, and in the common case the lock word and the
-// stack are in the local core's cache and the lock is uncontended. A Get
-// whose shard is empty steals from the other shards, one lock at a time with
-// TryLock (a busy shard is skipped: it costs a fresh allocation, never
-// correctness), before allocating.
+// mutex. [Arena.Get] uses the shard of the P it runs on: the P id is read
+// with the runtime's procPin/procUnpin, the calls sync.Pool is built on, and
+// the pin is dropped at once, before any lock is taken. The id is only a
+// hint: a goroutine that moves to another P meanwhile just uses a shard that
+// another P prefers, under that shard's lock. So nothing depends on pinning
+// for correctness, and in the common case the lock word and the stack are in
+// the local core's cache and the lock is uncontended. A Get whose shard is
+// empty steals from the other shards, one lock at a time with TryLock (a busy
+// shard is skipped: it costs a fresh allocation, never correctness), before
+// allocating. The block remembers the shard of the Get as its home, and
+// [Arena.Put] returns it there: Put needs no P lookup, and blocks flow back
+// to the P that asks for them, which also serves producer/consumer
+// pipelines whose Gets and Puts run on different Ps. Blocks are padded to a
+// 64-byte size class so that two blocks used on two cores share no line.
 //
 // The global bound is kept with credits instead of a shared counter. The
 // arena holds a budget of credits; a shard takes a batch of them (a quarter
@@ -59,10 +63,13 @@
 // stays cached.
 //
 // Statistics are per-shard counters updated under the shard lock the
-// operation already holds, so no counter is a shared cache line; [Arena.Stats]
-// sums them, one shard at a time. A block taken on one shard and returned on
-// another leaves one shard's in-use count negative and another's positive;
-// the sums are right.
+// operation already holds, so no counter is a shared cache line. A block
+// taken on one shard and returned to another leaves one shard's in-use count
+// negative and another's positive; the sums are right. [Arena.Stats] takes
+// every shard lock (as the whole-cache operations do) and sums: a consistent
+// snapshot, in which conservation and the bound hold even under load,
+// because every move of a block and its counting happen in one critical
+// section. Stats is not the fast path.
 //
 // MaxInUseBytes is the one global counter, used only when set: Get and
 // NewArray reserve their bytes with a compare-and-swap loop before taking a
@@ -81,24 +88,28 @@
 //
 //	AllocatedBlocks = InUseBlocks + BlocksCached + FreedBlocks
 //
-// Memory model: the Put that caches a block unlocks the shard mutex after
+// Memory model: the Put that caches a block unlocks its shard's mutex after
 // pushing it; the Get that pops it locks the same mutex first. Unlock
 // synchronizes before the next Lock, so Put synchronizes before the Get that
 // returns the same block, and the new owner sees every write of the old
 // owner (and the 0xDD fill with Poison) and none after. A stolen block is
 // popped under its shard's lock just the same.
 //
-// Misuse: a [Block] records its arena and its state. Put changes the state
-// from "out" to "returned" with a compare-and-swap before anything else, so
-// a second Put of the same block, even racing the first, fails its CAS and
-// panics "arena: block returned twice"; a block of another arena, or nil,
-// panics too. The CAS is the cost Put pays anyway, so the checks are free.
-// A write through a slice kept after Put cannot be seen at Put time; with
-// Config.Poison the arena fills returned blocks with 0xDD and checks the
-// pattern when it hands the block out again, and panics naming the first
-// changed byte ("arena: block written after Put: ..."). It panics rather
-// than return an error because the bug is in the program, not in the
-// request; poisoning is a debugging aid and costs a pass over each block.
+// Misuse: a [Block] records its arena and its state, out or returned. Put
+// checks and flips the state holding the lock of the block's home shard.
+// Every Put of a given block locks that same shard (home changes only when
+// the block is handed out again), so a second Put of the same block, even
+// racing the first, finds it returned and panics "arena: block returned
+// twice"; a block of another arena, or nil, panics too. The checks are a
+// load and a compare under a lock Put takes anyway: free. What cannot be
+// detected is a stale handle used after its block was handed to someone
+// else (as with sync.Pool). A write through a slice kept after Put cannot be
+// seen at Put time either; with Config.Poison the arena fills returned
+// blocks with 0xDD and checks the pattern when it hands the block out again,
+// and panics naming the first changed byte ("arena: block written after Put:
+// ..."). It panics rather than return an error because the bug is in the
+// program, not in the request; poisoning is a debugging aid and costs a pass
+// over each block.
 //
 // Runtime conditions return errors: [ErrExhausted] (wrapped) when
 // MaxInUseBytes would be exceeded, and errors naming the field and its
