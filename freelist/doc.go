@@ -20,10 +20,13 @@
 // P a goroutine runs on or on staying there.
 //
 // Capacity is a budget of Capacity credits. Every credit is in exactly one
-// place: the list's free count, a shard's private slot (as the list's
-// private sentinel pointer, "credit"), or attached to an object the list
-// holds (in a private slot or on a shard's mutex-guarded shared stack), or
-// briefly in the hands of a Put or Get that moves it. Each step moves a
+// place: the list's free count, a shard's spare-credit count, a shard's
+// private slot (as the list's private sentinel pointer, "credit"), attached
+// to an object the list holds (in a private slot or on a shard's
+// mutex-guarded shared stack), or briefly in the hands of a Put or Get that
+// moves it. A Get that pops a shared object leaves its credit with the
+// caller's shard, so a P that churns through a burst reuses its own credits
+// and rarely touches the list-wide free count. Each step moves a
 // credit with one atomic operation (a CAS on a slot, an Add or CAS on the
 // free count) or under a shard mutex, so credits are conserved, the list
 // holds at most Capacity objects, and Len (which adds up the shards and
@@ -33,8 +36,8 @@
 //
 // The fast path is one CAS on the caller's shard: Get swaps the private
 // object for the credit sentinel, Put swaps the sentinel for the object. The
-// slow paths take credits from the free count or steal another shard's
-// private credit (Put), and pop the own shared stack, then steal other
+// slow paths take a credit from the own shard's spares, the free count or
+// another shard (Put), and pop the own shared stack, then steal other
 // shards' private objects and shared stacks (Get), so an object put on one P
 // is found from any other. Shards are padded so that one P's hot slot does
 // not share a cache line with another's. When GOMAXPROCS grows, new shards
@@ -61,6 +64,11 @@
 // observed by the taking operation, so Put(x) synchronizes before the Get
 // that returns x, and all writes to *x before Put, Reset's included, happen
 // before everything the getter does with it.
+//
+// Counting costs one more uncontended atomic add on the Get fast path; Put
+// counts nothing on its fast path, because every object a Put kept has since
+// been returned by a Get hit, dropped by Clear, or is still in the list, so
+// Stats derives Puts from Hits, Clear's count and Len.
 //
 // # Race builds and debugging
 //

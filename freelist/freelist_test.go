@@ -1,6 +1,7 @@
 package freelist_test
 
 import (
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -248,5 +249,39 @@ func TestGetFindsObjectsPutElsewhere(t *testing.T) {
 	}
 	if got := l.Len(); got != 0 {
 		t.Errorf("Len() after taking everything = %d, want 0", got)
+	}
+}
+
+// Shards made for a larger GOMAXPROCS keep their objects when it shrinks,
+// and new shards are added when it grows; nothing is lost either way. Not
+// parallel: it changes GOMAXPROCS.
+func TestGOMAXPROCSChangesLoseNothing(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
+	const capacity = 12
+	l := newList(t, capacity)
+	kept := map[*object]bool{}
+	for _, procs := range []int{1, 8, 3} {
+		runtime.GOMAXPROCS(procs)
+		want := len(kept) + capacity/3 // a third of the objects per setting
+		for tries := 0; len(kept) < want && tries < 100; tries++ {
+			o := new(object)
+			if l.Put(o) {
+				kept[o] = true
+			}
+		}
+	}
+	runtime.GOMAXPROCS(2)
+	if len(kept) != capacity {
+		t.Fatalf("kept %d objects, want %d", len(kept), capacity)
+	}
+	if got := l.Len(); got != len(kept) {
+		t.Fatalf("Len() = %d after GOMAXPROCS changes, want %d", got, len(kept))
+	}
+	for n := len(kept); n > 0; n-- {
+		if o := l.Get(); !kept[o] {
+			t.Fatalf("Get missed with %d objects still in the list", n)
+		} else {
+			delete(kept, o)
+		}
 	}
 }

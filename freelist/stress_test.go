@@ -53,47 +53,57 @@ func (v *violations) String() string {
 // detectOwners runs goroutines that each Get an object, claim it with a CAS
 // on its owner field, stamp it, yield, check the stamp and Put it back. A
 // list that hands one object to two goroutines at once makes a claim fail or
-// a stamp change.
+// a stamp change. A panic from the list is counted and the goroutine goes
+// on, as PyO3's "FreeList is corrupt" is one of the symptoms.
 func detectOwners(l freeList, goroutines, iters int) *violations {
 	v := new(violations)
 	var wg sync.WaitGroup
+	start := make(chan struct{}) // all start together, so their loops overlap
 	for g := 1; g <= goroutines; g++ {
 		wg.Add(1)
 		go func(id int64) {
 			defer wg.Done()
-			defer func() {
-				if recover() != nil {
-					v.corrupt.Add(1)
-				}
-			}()
+			<-start
 			for i := 0; i < iters; i++ {
-				x := l.Get()
-				if !x.owner.CompareAndSwap(0, id) {
-					v.twoOwners.Add(1)
-					continue // not ours: leave it alone
-				}
-				for j := range x.stamp {
-					x.stamp[j] = id<<32 | int64(i)
-				}
-				if i%8 == 0 {
-					runtime.Gosched()
-				}
-				for j := range x.stamp {
-					if x.stamp[j] != id<<32|int64(i) {
-						v.torn.Add(1)
-						break
-					}
-				}
-				if l.Len() > l.Cap() {
-					v.overCap.Add(1)
-				}
-				x.owner.Store(0)
-				l.Put(x)
+				ownerStep(l, v, id, i)
 			}
 		}(int64(g))
 	}
+	close(start)
 	wg.Wait()
 	return v
+}
+
+// ownerStep is one Get, claim, stamp, check, release, Put cycle.
+func ownerStep(l freeList, v *violations, id int64, i int) {
+	defer func() {
+		if recover() != nil {
+			v.corrupt.Add(1)
+		}
+	}()
+	x := l.Get()
+	if !x.owner.CompareAndSwap(0, id) {
+		v.twoOwners.Add(1)
+		return // not ours: leave it alone
+	}
+	stamp := id<<32 | int64(i)
+	for j := range x.stamp {
+		x.stamp[j] = stamp
+	}
+	if i%8 == 0 {
+		runtime.Gosched()
+	}
+	for j := range x.stamp {
+		if x.stamp[j] != stamp {
+			v.torn.Add(1)
+			break
+		}
+	}
+	if l.Len() > l.Cap() {
+		v.overCap.Add(1)
+	}
+	x.owner.Store(0)
+	l.Put(x)
 }
 
 // TestSingleOwnerStress runs the detector against freelist.List. How we know
