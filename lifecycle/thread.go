@@ -84,7 +84,7 @@ func (t *Thread) State() State {
 }
 
 // Released reports whether Finalize has released the thread state. After
-// that, [Thread.Attach] and [Thread.Detach] panic.
+// that, [Thread.Attach] refuses and [Thread.Detach] panics.
 func (t *Thread) Released() bool { return t.bits.Load()&bitReleased != 0 }
 
 // MustExit reports whether the thread must stop at its next safe point: it is
@@ -128,20 +128,19 @@ func (t *Thread) Stopping() <-chan struct{} {
 }
 
 // Attach records that the thread took the runtime's lock (gil.Lock calls it;
-// other lock implementations may). It reports false, changing nothing, when
-// the thread is SHUTTING_DOWN: the caller must then give the lock back and
-// stop the thread. It panics if the thread is already attached or its state
-// was released.
+// other lock implementations may). It is the one atomic step that both
+// checks and uses the thread state: it reports false, changing nothing, when
+// the thread is SHUTTING_DOWN (its state may already be released), and the
+// caller must then give the lock back and stop the thread. It panics if the
+// thread is already attached.
 func (t *Thread) Attach() bool {
 	for {
 		b := t.bits.Load()
 		switch {
-		case b&bitReleased != 0:
-			t.panicReleased("Attach")
-		case b&bitAttached != 0:
-			panic("lifecycle: thread " + t.name + " attached twice")
 		case b&bitShuttingDown != 0:
 			return false
+		case b&bitAttached != 0:
+			panic("lifecycle: thread " + t.name + " attached twice")
 		}
 		if t.bits.CompareAndSwap(b, b|bitAttached) {
 			return true
