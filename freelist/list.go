@@ -11,7 +11,10 @@ import (
 )
 
 // Config configures a [List]. Its zero value is a valid, disabled list
-// (Capacity 0) whose Get returns new zero objects.
+// (Capacity 0) whose Get returns new zero objects. It is a plain value: New
+// copies what it needs, so changing a Config afterwards has no effect. New
+// and Reset are called from whichever goroutine calls Get or Put, with no
+// lock held, so they must be safe for concurrent use.
 type Config[T any] struct {
 	// Capacity is the most objects the list keeps at once, 0 or more.
 	// 0 disables the list: every Get allocates and every Put drops.
@@ -23,8 +26,9 @@ type Config[T any] struct {
 	Reset func(*T)
 }
 
-// Stats are a list's counters since New. They are exact when no operation
-// is in flight.
+// Stats are a list's counters since New, as returned by [List.Stats]: a
+// plain value, its zero value means nothing happened. They are exact when no
+// operation is in flight.
 type Stats struct {
 	Hits   uint64 // Gets served from the list
 	Misses uint64 // Gets that called New (or new(T))
@@ -35,7 +39,8 @@ type Stats struct {
 // List is a bounded free list of *T: Put keeps up to Cap objects for later
 // Gets, and leaves the rest to the garbage collector.
 //
-// A List is made by [New]; its zero value is not usable. It must not be
+// A List is made by [New]; the zero List is not usable (its methods
+// panic). It must not be
 // copied after first use. It is safe for concurrent use by any number of
 // goroutines. In the terminology of the Go memory model, a call to Put(x)
 // synchronizes before the call to Get that returns that same x, so
