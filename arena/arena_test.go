@@ -2,6 +2,7 @@ package arena_test
 
 import (
 	"errors"
+	"math"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -403,4 +404,25 @@ func TestDefault(t *testing.T) {
 		t.Fatal(err)
 	}
 	arena.Default().Put(b)
+}
+
+// TestPeakExactWithHugeCap: MaxInUseBytes = MaxInt64 gives an exact peak
+// with no practical cap, as the Stats doc promises.
+func TestPeakExactWithHugeCap(t *testing.T) {
+	t.Parallel()
+	a := mustNew(t, arena.Config{MaxInUseBytes: math.MaxInt64, BlocksMax: 2})
+	var bs []*arena.Block
+	for _, n := range []int{100, 200, 300} {
+		b, err := a.Get(n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		bs = append(bs, b)
+	}
+	for _, b := range bs {
+		a.Put(b)
+	}
+	if st := a.Stats(); st.PeakInUseBytes != 600 || st.InUseBytes != 0 {
+		t.Errorf("got peak %d, in use %d; want 600, 0", st.PeakInUseBytes, st.InUseBytes)
+	}
 }

@@ -40,9 +40,10 @@ type Block struct {
 	// no processor lookup. Written by the getter before the block is handed
 	// out; read by the owner's Put.
 	home int32
-	// The padding gives each Block a 64-byte size class of its own, so two
-	// blocks used on two cores never share a cache line.
-	_ [16]byte
+	// The padding puts each Block in the 128-byte size class, so two blocks
+	// used on two cores never share a cache line, nor the pair of lines that
+	// amd64's adjacent-line prefetcher fetches together.
+	_ [80]byte
 }
 
 // Bytes returns the block's memory: the n bytes asked of Get (len n; the

@@ -30,8 +30,8 @@
 // allocating. The block remembers the shard of the Get as its home, and
 // [Arena.Put] returns it there: Put needs no P lookup, and blocks flow back
 // to the P that asks for them, which also serves producer/consumer
-// pipelines whose Gets and Puts run on different Ps. Blocks are padded to a
-// 64-byte size class so that two blocks used on two cores share no line.
+// pipelines whose Gets and Puts run on different Ps. Block handles are padded to
+// 128 bytes so that two blocks used on two cores share no cache line.
 //
 // The global bound is kept with credits instead of a shared counter. The
 // arena holds a budget of credits; a shard takes a batch of them (a quarter

@@ -23,8 +23,11 @@ type Stats struct {
 	CachedBytes       int64 // gauge: memory held by the cache (capacities)
 	// PeakInUseBytes is the highest InUseBytes since New or ResetStats. With
 	// MaxInUseBytes set it is exact (the cap's reservation counter tracks
-	// it). Without a cap there is no global in-use counter to watch, by
-	// design, and it is the highest value seen by Stats calls: a lower bound.
+	// it; set MaxInUseBytes to math.MaxInt64 for an exact peak with no
+	// practical cap). Without a cap there is no global in-use counter to
+	// watch, by design (it would be one contended cache line per Get and
+	// Put), and it is the highest InUseBytes seen by Stats calls: a lower
+	// bound.
 	PeakInUseBytes int64
 }
 

@@ -245,3 +245,23 @@ func TestGetPutStress(t *testing.T) {
 		t.Errorf("got in use %d, cached %d; want 0 and at most 16", st.InUseBlocks, st.BlocksCached)
 	}
 }
+
+// TestSeedLoopFullSize runs the seed's loop at its real sizes (512² to 2048²
+// RGB at 4 bytes a pixel, up to 16 MiB an image) with 20 workers and
+// Pillow's default 16 MiB blocks, for a few rounds: the same checks as
+// TestSeedLoopStress with the memory the seed moves.
+func TestSeedLoopFullSize(t *testing.T) {
+	if testing.Short() {
+		t.Skip("moves a few hundred MiB; skipped with -short")
+	}
+	a := mustNew(t, arena.Config{BlocksMax: 8})
+	loop := seedLoop{workers: 20, rounds: 4, sides: []int{512, 1024, 1536, 2048}}
+	for _, v := range loop.run(paddockImages{a}, nil) {
+		t.Error(v)
+	}
+	st := a.Stats()
+	t.Logf("%+v", st)
+	if st.ReusedBlocks == 0 {
+		t.Errorf("no block was reused in %d images", st.NewCount)
+	}
+}
