@@ -1,3 +1,181 @@
 package lifecycle_test
 
-func runHelper() bool { return false }
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/exec"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/paddock-go/paddock/lifecycle"
+)
+
+const helperEnv = "LIFECYCLE_RUN_HELPER"
+
+// runHelper runs one Run scenario when the test binary is re-executed by
+// TestRun, and exits with Run's code.
+func runHelper() bool {
+	name := os.Getenv(helperEnv)
+	if name == "" {
+		return false
+	}
+	rt := lifecycle.Default()
+	say := func(s string) { fmt.Println(s) }
+	opts := lifecycle.Options{
+		Logger:          slog.New(slog.NewTextHandler(os.Stderr, nil)),
+		FinalizeTimeout: time.Minute,
+	}
+	var main func(ctx context.Context) error
+	switch name {
+	case "ok":
+		main = func(ctx context.Context) error {
+			_ = rt.AtExit(func(context.Context) error { say("atexit"); return nil })
+			return rt.Go("worker", func(*lifecycle.Thread) { time.Sleep(20 * time.Millisecond); say("worker done") })
+		}
+	case "error":
+		main = func(ctx context.Context) error { return errors.New("main failed") }
+	case "signal":
+		main = func(ctx context.Context) error {
+			_ = rt.AtExit(func(context.Context) error { say("atexit"); return nil })
+			say("ready")
+			<-ctx.Done()
+			return ctx.Err()
+		}
+	case "second":
+		main = func(ctx context.Context) error {
+			_ = rt.AtExit(func(context.Context) error { say("atexit"); return nil })
+			say("ready")
+			select {} // ignores ctx: only a second signal ends the process
+		}
+	case "stuck":
+		opts.FinalizeTimeout = 100 * time.Millisecond
+		main = func(ctx context.Context) error {
+			return rt.Go("stuck-worker", func(*lifecycle.Thread) { select {} })
+		}
+	default:
+		fmt.Fprintln(os.Stderr, "unknown helper", name)
+		os.Exit(3)
+	}
+	os.Exit(lifecycle.RunWith(opts, main))
+	return true
+}
+
+// TestRun re-executes the test binary for each scenario, since Run handles
+// process signals and the exit code.
+func TestRun(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name       string
+		signals    int
+		wantCode   int
+		wantOut    string // stdout after "ready", lines joined by '|'
+		wantStderr string
+	}{
+		{"ok", 0, 0, "worker done|atexit", ""},
+		{"error", 0, 1, "", "main failed"},
+		{"signal", 1, 130, "atexit", "signal received"},
+		{"second", 2, 130, "", "second signal"},
+		{"stuck", 0, 1, "", "stuck-worker"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			cmd := exec.Command(os.Args[0], "-test.run=^$")
+			cmd.Env = append(os.Environ(), helperEnv+"="+tt.name)
+			stdout, err := cmd.StdoutPipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			var stderr strings.Builder
+			cmd.Stderr = &stderr
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			r := bufio.NewReader(stdout)
+			if tt.signals > 0 {
+				line, err := r.ReadString('\n')
+				if err != nil || line != "ready\n" {
+					t.Fatalf("got %q, %v from the helper, want ready", line, err)
+				}
+				for range tt.signals {
+					if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
+						t.Fatal(err)
+					}
+					time.Sleep(50 * time.Millisecond)
+				}
+			}
+			rest, _ := io.ReadAll(r)
+			err = cmd.Wait()
+			code := 0
+			var ee *exec.ExitError
+			if errors.As(err, &ee) {
+				code = ee.ExitCode()
+			} else if err != nil {
+				t.Fatal(err)
+			}
+			if code != tt.wantCode {
+				t.Errorf("got exit code %d, want %d; stderr:\n%s", code, tt.wantCode, stderr.String())
+			}
+			if got := strings.Join(strings.Split(strings.TrimSpace(string(rest)), "\n"), "|"); got != tt.wantOut {
+				t.Errorf("got output %q, want %q", got, tt.wantOut)
+			}
+			if !strings.Contains(stderr.String(), tt.wantStderr) {
+				t.Errorf("got stderr %q, want it to contain %q", stderr.String(), tt.wantStderr)
+			}
+		})
+	}
+}
+
+func TestRunWithInvalidTimeout(t *testing.T) {
+	t.Parallel()
+	var buf strings.Builder
+	ran := false
+	code := lifecycle.RunWith(lifecycle.Options{
+		Runtime:         lifecycle.New(),
+		FinalizeTimeout: -time.Second,
+		Logger:          slog.New(slog.NewTextHandler(&buf, nil)),
+	}, func(context.Context) error { ran = true; return nil })
+	if code != 1 || ran {
+		t.Errorf("got code %d, ran %v; want 1 without running main", code, ran)
+	}
+	if !strings.Contains(buf.String(), "FinalizeTimeout") {
+		t.Errorf("got log %q, want it to name FinalizeTimeout", buf.String())
+	}
+}
+
+// RunWith in process, on a private runtime: main's error gives code 1 and
+// the runtime is finalized.
+func TestRunWithInProcess(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		err  error
+		want int
+	}{
+		{"ok", nil, 0},
+		{"error", errors.New("boom"), 1},
+	}
+	for _, tt := range tests {
+		rt := lifecycle.New()
+		code := lifecycle.RunWith(lifecycle.Options{
+			Runtime: rt,
+			Logger:  slog.New(slog.NewTextHandler(io.Discard, nil)),
+		}, func(context.Context) error { return tt.err })
+		if code != tt.want {
+			t.Errorf("%s: got code %d, want %d", tt.name, code, tt.want)
+		}
+		if !rt.Finalizing() {
+			t.Errorf("%s: got Finalizing()=false after RunWith, want true", tt.name)
+		}
+		if err := rt.Reap(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+}

@@ -1,0 +1,181 @@
+package gil_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/paddock-go/paddock/gil"
+	"github.com/paddock-go/paddock/lifecycle"
+)
+
+// waitFor polls cond for up to 10 s.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// Check 1: a daemon that calls Acquire once the runtime is finalizing is
+// stopped before it waits, and never gets the lock.
+func TestAcquireAfterFinalizeStops(t *testing.T) {
+	t.Parallel()
+	rt := lifecycle.New()
+	l := gil.New(rt)
+	start := make(chan struct{})
+	returned := make(chan struct{}, 1)
+	if err := rt.GoDaemon("late", func(th *lifecycle.Thread) {
+		<-start
+		_ = l.Acquire(th)
+		returned <- struct{}{}
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := rt.Finalize(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	close(start)
+	waitFor(t, "the daemon to stop", func() bool { return rt.Stopped() == 1 })
+	if h := l.Holder(); h != nil {
+		t.Errorf("got holder %q, want none", h.Name())
+	}
+	select {
+	case <-returned:
+		t.Errorf("Acquire returned to a daemon of a finalized runtime")
+	default:
+	}
+	if err := rt.Reap(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Check 2: finalization wakes a daemon waiting for the lock, which stops
+// without taking it, while the holder keeps it until its own safe point.
+func TestWaiterWokenByFinalize(t *testing.T) {
+	t.Parallel()
+	rt := lifecycle.New()
+	l := gil.New(rt)
+	if err := l.SetSwitchInterval(time.Millisecond); err != nil {
+		t.Fatal(err)
+	}
+	holding := make(chan *lifecycle.Thread)
+	letGo := make(chan struct{})
+	if err := rt.GoDaemon("holder", func(th *lifecycle.Thread) {
+		_ = l.Acquire(th)
+		holding <- th
+		<-letGo
+		l.Release(th)
+		th.CheckExit()
+		t.Error("holder passed a safe point after finalization")
+	}); err != nil {
+		t.Fatal(err)
+	}
+	holder := <-holding
+	waiterReturned := make(chan struct{}, 1)
+	if err := rt.GoDaemon("waiter", func(th *lifecycle.Thread) {
+		_ = l.Acquire(th)
+		waiterReturned <- struct{}{}
+	}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "a drop request from the waiter", func() bool { return l.Stats().DropRequests > 0 })
+	if err := rt.Finalize(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the waiter to stop", func() bool { return rt.Stopped() == 1 })
+	if got := l.Holder(); got != holder {
+		t.Errorf("got holder %v, want the daemon that held it through finalization", got)
+	}
+	if holder.Released() {
+		t.Errorf("the holder's state was released while it held the lock")
+	}
+	close(letGo)
+	waitFor(t, "the holder to stop", func() bool { return rt.Stopped() == 2 })
+	if h := l.Holder(); h != nil {
+		t.Errorf("got holder %q after both stopped, want none", h.Name())
+	}
+	if !holder.Released() {
+		t.Errorf("the holder's state was not released at its Release")
+	}
+	select {
+	case <-waiterReturned:
+		t.Errorf("Acquire returned to the waiter after finalization")
+	default:
+	}
+	// The lock still works for nobody else; Reap runs the parked goroutines'
+	// defers, none of which touches the lock here.
+	if err := rt.Reap(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// A non-daemon thread that Finalize gave up on gets ErrFinalizing from
+// Acquire instead of being stopped.
+func TestStragglerGetsError(t *testing.T) {
+	t.Parallel()
+	rt := lifecycle.New()
+	l := gil.New(rt)
+	release := make(chan struct{})
+	got := make(chan error, 1)
+	if err := rt.Go("straggler", func(th *lifecycle.Thread) {
+		<-release
+		got <- l.Acquire(th)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Millisecond)
+	defer cancel()
+	var je *lifecycle.JoinError
+	if err := rt.Finalize(ctx); !errors.As(err, &je) {
+		t.Fatalf("got %v, want a JoinError", err)
+	}
+	close(release)
+	if err := <-got; !errors.Is(err, lifecycle.ErrFinalizing) {
+		t.Errorf("got %v, want ErrFinalizing", err)
+	}
+	if h := l.Holder(); h != nil {
+		t.Errorf("got holder %q, want none", h.Name())
+	}
+	if err := rt.Reap(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// A daemon parked inside Yield has a deferred Release; when the runtime is
+// reaped that Release is a no-op, not a misuse panic.
+func TestDeferredReleaseAfterStop(t *testing.T) {
+	t.Parallel()
+	rt := lifecycle.New()
+	l := gil.New(rt)
+	holding := make(chan struct{})
+	if err := rt.GoDaemon("worker", func(th *lifecycle.Thread) {
+		if err := l.Acquire(th); err != nil {
+			return
+		}
+		defer l.Release(th)
+		close(holding)
+		for {
+			_ = l.Yield(th)
+			time.Sleep(100 * time.Microsecond)
+		}
+	}); err != nil {
+		t.Fatal(err)
+	}
+	<-holding
+	if err := rt.Finalize(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the worker to stop", func() bool { return rt.Stopped() == 1 })
+	if h := l.Holder(); h != nil {
+		t.Errorf("got holder %q, want none after the worker stopped in Yield", h.Name())
+	}
+	if err := rt.Reap(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -1,0 +1,141 @@
+package lifecycle
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// DefaultFinalizeTimeout is how long [Run] lets Finalize take.
+const DefaultFinalizeTimeout = 15 * time.Second
+
+// Exit codes returned by [Run].
+const (
+	ExitOK        = 0   // main and Finalize succeeded
+	ExitError     = 1   // main or Finalize returned an error
+	ExitInterrupt = 130 // a signal stopped the program (128 + SIGINT)
+)
+
+// Options configure [RunWith]. The zero value is what [Run] uses.
+type Options struct {
+	// Runtime is the runtime to finalize; nil means Default().
+	Runtime *Runtime
+	// FinalizeTimeout bounds Finalize (and, after a signal, the wait for
+	// main to return); 0 means DefaultFinalizeTimeout. It must not be
+	// negative.
+	FinalizeTimeout time.Duration
+	// Logger receives Run's messages; nil means slog.Default().
+	Logger *slog.Logger
+	// Exit ends the process at once on a second signal; nil means os.Exit.
+	Exit func(code int)
+}
+
+// Run is the recommended main of a paddock program:
+//
+//	func main() { os.Exit(lifecycle.Run(run)) }
+//
+// It runs main with a context cancelled on SIGINT or SIGTERM. When main
+// returns, or a signal comes (main then gets until the timeout to return),
+// it finalizes [Default] with a timeout of [DefaultFinalizeTimeout]. A
+// second signal exits the process at once with code 130. Run returns the exit
+// code: 0, 1 when main or Finalize failed, 130 after a signal. It logs
+// through log/slog.
+func Run(main func(ctx context.Context) error) int { return RunWith(Options{}, main) }
+
+// RunWith is [Run] with options. An invalid option is logged and gives
+// exit code 1 without running main.
+func RunWith(opts Options, main func(ctx context.Context) error) int {
+	log := opts.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	if opts.FinalizeTimeout < 0 {
+		log.Error("lifecycle: invalid options", "err",
+			fmt.Errorf("lifecycle: Options.FinalizeTimeout = %v, want >= 0", opts.FinalizeTimeout))
+		return ExitError
+	}
+	timeout := opts.FinalizeTimeout
+	if timeout == 0 {
+		timeout = DefaultFinalizeTimeout
+	}
+	rt := opts.Runtime
+	if rt == nil {
+		rt = Default()
+	}
+	exit := opts.Exit
+	if exit == nil {
+		exit = os.Exit
+	}
+
+	// Every signal reaches both channels: NotifyContext cancels ctx on the
+	// first; the watcher exits at once on the second.
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sigs)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	var watcher sync.WaitGroup
+	done := make(chan struct{})
+	defer func() { close(done); watcher.Wait() }()
+	watcher.Go(func() { watchSignals(sigs, done, log, exit) })
+
+	mainErr := make(chan error, 1)
+	go func() { mainErr <- main(ctx) }()
+	var err error
+	var fctx context.Context
+	var cancel context.CancelFunc
+	select {
+	case err = <-mainErr:
+		fctx, cancel = context.WithTimeout(context.Background(), timeout)
+	case <-ctx.Done():
+		log.Info("lifecycle: signal received, finalizing", "timeout", timeout)
+		fctx, cancel = context.WithTimeout(context.Background(), timeout)
+		select {
+		case err = <-mainErr:
+		case <-fctx.Done():
+			err = fmt.Errorf("lifecycle: main did not return within %v of the signal", timeout)
+		}
+	}
+	defer cancel()
+	interrupted := ctx.Err() != nil
+	if interrupted && errors.Is(err, context.Canceled) {
+		err = nil // main stopped because we asked it to
+	}
+	if ferr := rt.Finalize(fctx); ferr != nil {
+		err = errors.Join(err, ferr)
+	}
+	if err != nil {
+		log.Error("lifecycle: exiting", "err", err)
+	}
+	if interrupted {
+		return ExitInterrupt
+	}
+	if err != nil {
+		return ExitError
+	}
+	return ExitOK
+}
+
+// watchSignals exits at once on the second signal.
+func watchSignals(sigs <-chan os.Signal, done <-chan struct{}, log *slog.Logger, exit func(int)) {
+	n := 0
+	for {
+		select {
+		case s := <-sigs:
+			n++
+			if n >= 2 {
+				log.Error("lifecycle: second signal, exiting now", "signal", s.String())
+				exit(ExitInterrupt)
+				return
+			}
+		case <-done:
+			return
+		}
+	}
+}
