@@ -1,0 +1,6 @@
+package bench_test
+
+var (
+	paddockExecutors []executorImpl
+	paddockShutdowns []shutdownImpl
+)

@@ -1,0 +1,3 @@
+package bench_test
+
+var paddockLocks []lockImpl
