@@ -18,8 +18,9 @@ import (
 // that returns the same block: a block's next owner sees every write its
 // previous owner made before Put.
 type Arena struct {
-	// mu serialises the operations that lock every shard (the setters,
-	// ClearCache, ResetStats). It is always taken before any shard's mu.
+	// mu serialises the operations that lock every shard (SetBlocksMax,
+	// ClearCache, Stats, ResetStats). It is always taken before any
+	// shard's mu.
 	mu sync.Mutex
 	// shards is fixed at New; shards[i].mu guards shard i.
 	shards []shard

@@ -3,6 +3,8 @@ package arena_test
 import (
 	"errors"
 	"fmt"
+	"log/slog"
+	"unsafe"
 
 	"github.com/paddock-go/paddock/arena"
 )
@@ -122,4 +124,29 @@ func ExampleDefault() {
 	fmt.Println(len(img.Row(15)))
 	img.Release()
 	// Output: 64
+}
+
+func ExampleFromEnv() {
+	env := map[string]string{"PADDOCK_BLOCK_SIZE": "4m", "PADDOCK_BLOCKS_MAX": "2K", "PADDOCK_ALIGNMENT": "3"}
+	lookup := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
+	// Warnings go to the logger; this one drops them (PADDOCK_ALIGNMENT=3
+	// is not a power of two, so Alignment keeps its default).
+	cfg := arena.FromEnv(lookup, slog.New(slog.DiscardHandler))
+	fmt.Println(cfg.Alignment, cfg.BlockSize, cfg.BlocksMax)
+	// Output: 1 4194304 2048
+}
+
+func ExampleArena_SetAlignment() {
+	a, _ := arena.New(arena.Config{})
+	fmt.Println(a.SetAlignment(3))
+	fmt.Println(a.SetBlockSize(4000))
+	_ = a.SetAlignment(64)
+	_ = a.SetBlockSize(8192)
+	img, _ := a.NewArray(4, 100)
+	defer img.Release()
+	fmt.Println(uintptr(unsafe.Pointer(&img.Row(3)[0]))%64, a.BlockSize())
+	// Output:
+	// arena: Alignment is 3: alignment should be power of two (1 to 128)
+	// arena: BlockSize is 4000: block_size should be multiple of 4096
+	// 0 8192
 }
