@@ -11,7 +11,7 @@ import (
 )
 
 // With 4 busy threads that hold the lock and Yield often, each gets the lock
-// back after at most 3 other holds (FIFO hand-off), and within a generous
+// back after a few other holds (FIFO hand-off), and within a generous
 // time bound: a waiter asks for a drop after one interval, the holder drops
 // at its next Yield and queues behind the waiters. The count bound does not
 // depend on the machine's speed; an unfair lock (sync.Mutex barging, or a
@@ -79,13 +79,17 @@ func TestFairnessBusyThreads(t *testing.T) {
 		t.Errorf("got %+v, want drop requests and forced switches with busy threads", st)
 	}
 	const bound = 2 * time.Second // generous: FIFO needs about 3 intervals
+	// FIFO hand-off gives threads-1; a thread that comes by while the
+	// lock is momentarily free may take it before a queued waiter, so allow
+	// twice that. An unfair lock gives runs of dozens.
+	const maxOthers = 2 * (threads - 1)
 	lastSeen := make([]int, threads)
 	for k := range lastSeen {
 		lastSeen[k] = -1
 	}
 	for pos, i := range order {
-		if prev := lastSeen[i]; prev >= 0 && pos-prev-1 > threads-1 {
-			t.Errorf("thread %d waited for %d other holds (at position %d), want at most %d", i, pos-prev-1, pos, threads-1)
+		if prev := lastSeen[i]; prev >= 0 && pos-prev-1 > maxOthers {
+			t.Errorf("thread %d waited for %d other holds (at position %d), want at most %d", i, pos-prev-1, pos, maxOthers)
 		}
 		lastSeen[i] = pos
 	}

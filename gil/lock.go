@@ -14,13 +14,6 @@ import (
 // (sys.getswitchinterval() == 0.005).
 const DefaultSwitchInterval = 5 * time.Millisecond
 
-// Values of Lock.state.
-const (
-	free      = iota // nobody holds the lock
-	held             // held, nobody waits
-	contended        // held, and waiters are queued (or about to be)
-)
-
 // waiter is one thread queued in Acquire.
 type waiter struct {
 	t     *lifecycle.Thread
@@ -41,11 +34,11 @@ type waiter struct {
 type Lock struct {
 	_ noCopy
 
-	rt          *lifecycle.Runtime               // immutable
-	state       atomic.Int32                     // free, held, contended; CAS by Acquire and Release
-	holder      atomic.Pointer[lifecycle.Thread] // written by the thread that obtains or drops the lock
-	dropRequest atomic.Bool                      // set by a waiter, cleared at a hand-off; read by Yield
-	interval    atomic.Int64                     // the switch interval in ns; written by SetSwitchInterval
+	rt          *lifecycle.Runtime // immutable
+	holder      atomic.Uint64      // the lock word: the holder's Thread.ID, 0 when free; CAS by Acquire, drop and hand-off
+	waiters     atomic.Int32       // threads queued or about to queue; written under mu
+	dropRequest atomic.Bool        // set by a waiter, cleared at a hand-off; read by Yield
+	interval    atomic.Int64       // the switch interval in ns; written by SetSwitchInterval
 
 	mu       sync.Mutex // guards queue and the counters below
 	queue    []*waiter  // FIFO of waiting threads
@@ -85,7 +78,12 @@ func (l *Lock) SetSwitchInterval(d time.Duration) error {
 func (l *Lock) SwitchInterval() time.Duration { return time.Duration(l.interval.Load()) }
 
 // Holder returns the thread holding the lock, or nil.
-func (l *Lock) Holder() *lifecycle.Thread { return l.holder.Load() }
+func (l *Lock) Holder() *lifecycle.Thread {
+	if id := l.holder.Load(); id != 0 {
+		return l.rt.Thread(id)
+	}
+	return nil
+}
 
 // Stats are a Lock's counters since New.
 type Stats struct {
@@ -103,12 +101,16 @@ func (l *Lock) Stats() Stats {
 }
 
 func (l *Lock) check(t *lifecycle.Thread, op string) {
+	if t == nil || t.Runtime() != l.rt {
+		l.badThread(t, op)
+	}
+}
+
+func (l *Lock) badThread(t *lifecycle.Thread, op string) {
 	if t == nil {
 		panic("gil: " + op + " with a nil thread")
 	}
-	if t.Runtime() != l.rt {
-		panic(fmt.Sprintf("gil: %s by thread %q of another runtime", op, t.Name()))
-	}
+	panic(fmt.Sprintf("gil: %s by thread %q of another runtime", op, t.Name()))
 }
 
 // Acquire takes the lock for t, the calling goroutine's thread, waiting
@@ -125,29 +127,25 @@ func (l *Lock) Acquire(t *lifecycle.Thread) error {
 	if err := l.exitIfFinalizing(t); err != nil {
 		return err
 	}
-	if l.holder.Load() == t {
+	if l.holder.Load() == t.ID() {
 		panic(fmt.Sprintf("gil: Acquire by thread %q that already holds the lock", t.Name()))
 	}
 	schedpoint.Point("gil.acquire.afterCheck")
-	if !l.state.CompareAndSwap(free, held) {
-		if !l.wait(t) {
-			return l.exitIfFinalizing(t)
-		}
-	} else {
-		l.holder.Store(t)
+	if !l.holder.CompareAndSwap(0, t.ID()) && !l.wait(t) {
+		return l.exitIfFinalizing(t)
 	}
 	schedpoint.Point("gil.acquire.afterTake")
 	// Check 3, after obtaining the lock: Attach refuses a SHUTTING_DOWN
 	// thread, and the flag is set before any thread is marked, so one of the
 	// two tests sees a finalization that happened while we waited.
 	if !t.Attach() {
-		l.drop()
+		l.drop(t.ID())
 		t.CheckExit()
 		panic("gil: unreachable: a SHUTTING_DOWN thread did not stop")
 	}
 	if l.rt.Finalizing() {
 		t.Detach()
-		l.drop()
+		l.drop(t.ID())
 		return l.exitIfFinalizing(t)
 	}
 	return nil
@@ -159,6 +157,10 @@ func (l *Lock) exitIfFinalizing(t *lifecycle.Thread) error {
 	if !l.rt.Finalizing() {
 		return nil
 	}
+	return l.exitNow(t)
+}
+
+func (l *Lock) exitNow(t *lifecycle.Thread) error {
 	t.CheckExit()
 	return fmt.Errorf("gil: Acquire by non-daemon thread %q: %w", t.Name(), lifecycle.ErrFinalizing)
 }
@@ -169,14 +171,14 @@ func (l *Lock) exitIfFinalizing(t *lifecycle.Thread) error {
 // deferred Release that runs when the runtime is reaped does nothing).
 func (l *Lock) Release(t *lifecycle.Thread) {
 	l.check(t, "Release")
-	if l.holder.Load() != t {
+	if l.holder.Load() != t.ID() {
 		if t.State() == lifecycle.ShuttingDown && t.MustExit() {
 			return
 		}
 		panic(fmt.Sprintf("gil: Release by thread %q that does not hold the lock", t.Name()))
 	}
 	t.Detach()
-	l.drop()
+	l.drop(t.ID())
 }
 
 // Yield is the eval loop's check: when a waiter asked for a drop (or t must
@@ -186,7 +188,7 @@ func (l *Lock) Release(t *lifecycle.Thread) {
 // Acquire's error.
 func (l *Lock) Yield(t *lifecycle.Thread) error {
 	if !l.dropRequest.Load() && !l.rt.Finalizing() {
-		if l.holder.Load() != t {
+		if l.holder.Load() != t.ID() {
 			panic(fmt.Sprintf("gil: Yield by thread %q that does not hold the lock", t.Name()))
 		}
 		return nil
@@ -196,33 +198,47 @@ func (l *Lock) Yield(t *lifecycle.Thread) error {
 	return l.Acquire(t)
 }
 
-// drop gives the lock up: to nobody when no one waits, else to the head of
-// the queue.
-func (l *Lock) drop() {
-	l.holder.Store(nil)
-	if l.state.CompareAndSwap(held, free) {
-		return
+// drop gives the lock up: to the head of the queue when threads wait, else
+// to nobody.
+//
+// The fast path frees the lock word and then reads the waiter count; a
+// waiter raises the count and then tries to take the free word (wait).
+// Both are sequentially consistent atomics, so at least one of the two sees
+// the other: either drop sees the waiter and hands off, or the waiter takes
+// the lock itself. No waiter is left queued behind a free lock.
+func (l *Lock) drop(id uint64) {
+	if l.waiters.Load() == 0 {
+		l.holder.Store(0)
+		if l.waiters.Load() == 0 {
+			return
+		}
+		schedpoint.Point("gil.drop.lateWaiter")
+		id = 0 // the lock is free: hand it from 0, unless someone took it
 	}
 	l.mu.Lock()
+	defer l.mu.Unlock()
 	if len(l.queue) == 0 {
-		// Waiters left (stopped) after marking the lock contended.
-		l.dropRequest.Store(false)
-		l.state.Store(free)
-		l.mu.Unlock()
+		// The waiter counted itself but took the lock or has not queued
+		// yet; it will find the lock itself under mu.
+		if id != 0 {
+			l.dropRequest.Store(false)
+			l.holder.Store(0)
+		}
 		return
 	}
 	w := l.queue[0]
+	if !l.holder.CompareAndSwap(id, w.t.ID()) {
+		// Freed, then taken by a thread that came by (id == 0): that
+		// thread's drop hands off to w.
+		return
+	}
 	l.queue[0] = nil
 	l.queue = l.queue[1:]
+	l.waiters.Add(-1)
 	l.switches++
 	if l.dropRequest.Swap(false) {
 		l.forced++
 	}
-	if len(l.queue) == 0 {
-		l.state.Store(held)
-	}
-	l.holder.Store(w.t)
-	l.mu.Unlock()
 	schedpoint.Point("gil.drop.handoff")
 	close(w.ready)
 }

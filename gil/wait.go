@@ -13,24 +13,15 @@ import (
 func (l *Lock) wait(t *lifecycle.Thread) bool {
 	start := time.Now()
 	w := &waiter{t: t, ready: make(chan struct{})}
-	// Queue under mu. The lock may have become free since the fast path
-	// failed: take it then. Otherwise mark it contended before queuing, so
-	// that the holder's drop fails its fast CAS and takes mu, which it can
-	// only get after w is in the queue.
+	// Count ourselves, then try the lock word once more: a drop that freed
+	// it before seeing the count is answered here (see drop). Both under
+	// mu, so a drop that saw the count finds us queued.
 	l.mu.Lock()
-	for {
-		s := l.state.Load()
-		if s == free {
-			if l.state.CompareAndSwap(free, held) {
-				l.holder.Store(t)
-				l.mu.Unlock()
-				return true
-			}
-			continue
-		}
-		if s == contended || l.state.CompareAndSwap(held, contended) {
-			break
-		}
+	l.waiters.Add(1)
+	if l.holder.CompareAndSwap(0, t.ID()) {
+		l.waiters.Add(-1)
+		l.mu.Unlock()
+		return true
 	}
 	l.queue = append(l.queue, w)
 	switches := l.switches
@@ -52,7 +43,7 @@ func (l *Lock) wait(t *lifecycle.Thread) bool {
 			}
 			// The lock was handed to us meanwhile: give it on.
 			<-w.ready
-			l.drop()
+			l.drop(t.ID())
 			return false
 		case <-timer.C:
 			// A whole interval with no switch: ask the holder to drop.
@@ -76,6 +67,7 @@ func (l *Lock) dequeue(w *waiter) bool {
 	for i, x := range l.queue {
 		if x == w {
 			l.queue = append(l.queue[:i], l.queue[i+1:]...)
+			l.waiters.Add(-1)
 			return true
 		}
 	}

@@ -36,6 +36,8 @@ type Runtime struct {
 	mu         sync.Mutex           // guards the fields below up to finDone
 	nonDaemon  map[*Thread]struct{} // running non-daemon threads
 	daemons    map[*Thread]struct{} // running daemon threads
+	byID       map[uint64]*Thread   // every running thread, by ID
+	lastID     uint64               // the last ID given
 	atExit     []*hook              // in registration order
 	beforeJoin []*hook              // in registration order; nil entries unregistered
 	finErr     error                // Finalize's result, once finDone is closed
@@ -60,6 +62,7 @@ func New() *Runtime {
 	return &Runtime{
 		nonDaemon: make(map[*Thread]struct{}),
 		daemons:   make(map[*Thread]struct{}),
+		byID:      make(map[uint64]*Thread),
 		finDone:   make(chan struct{}),
 		stopping:  make(chan struct{}),
 		reap:      make(chan struct{}),
@@ -100,6 +103,9 @@ func (r *Runtime) start(name string, daemon bool, fn func(*Thread)) error {
 		set = r.daemons
 	}
 	set[t] = struct{}{}
+	r.lastID++
+	t.id = r.lastID
+	r.byID[t.id] = t
 	r.all.Add(1)
 	r.mu.Unlock()
 	schedpoint.Point("lifecycle.go.afterRegister")
@@ -112,6 +118,7 @@ func (r *Runtime) run(t *Thread, set map[*Thread]struct{}, fn func(*Thread)) {
 	defer func() {
 		r.mu.Lock()
 		delete(set, t)
+		delete(r.byID, t.id)
 		r.mu.Unlock()
 		close(t.done)
 	}()
@@ -166,6 +173,14 @@ func (r *Runtime) BeforeJoin(fn func(context.Context) error) (unregister func(),
 			}
 		}
 	}, nil
+}
+
+// Thread returns the running thread whose [Thread.ID] is id, or nil when
+// no running goroutine of r has it (its goroutine ended, or never existed).
+func (r *Runtime) Thread(id uint64) *Thread {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.byID[id]
 }
 
 // Begun reports whether Finalize has begun: from then on nothing new is

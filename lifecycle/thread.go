@@ -55,6 +55,7 @@ const (
 // happens before a waiter woken by [Thread.Stopping] observes it.
 type Thread struct {
 	rt     *Runtime // immutable; a safe point reads only rt, never the state
+	id     uint64   // immutable; unique within rt, never 0
 	name   string   // immutable
 	daemon bool     // immutable
 	bits   atomic.Int32
@@ -63,6 +64,10 @@ type Thread struct {
 
 // Name returns the name the thread was started with.
 func (t *Thread) Name() string { return t.name }
+
+// ID returns the thread's identifier: unique within its runtime, never 0,
+// so that a lock can name its holder with one machine word.
+func (t *Thread) ID() uint64 { return t.id }
 
 // Daemon reports whether the thread was started by [Runtime.GoDaemon].
 func (t *Thread) Daemon() bool { return t.daemon }
@@ -134,6 +139,13 @@ func (t *Thread) Stopping() <-chan struct{} {
 // caller must then give the lock back and stop the thread. It panics if the
 // thread is already attached.
 func (t *Thread) Attach() bool {
+	if t.bits.CompareAndSwap(0, bitAttached) { // the common case, inlined
+		return true
+	}
+	return t.attachSlow()
+}
+
+func (t *Thread) attachSlow() bool {
 	for {
 		b := t.bits.Load()
 		switch {
@@ -153,6 +165,12 @@ func (t *Thread) Attach() bool {
 // (Finalize leaves an attached thread's state to its holder). It panics if
 // the thread is not attached or its state was released.
 func (t *Thread) Detach() {
+	if !t.bits.CompareAndSwap(bitAttached, 0) { // the common case, inlined
+		t.detachSlow()
+	}
+}
+
+func (t *Thread) detachSlow() {
 	for {
 		b := t.bits.Load()
 		switch {
