@@ -1,0 +1,79 @@
+// Package executor is Python's concurrent.futures for Go: an [Executor]
+// runs tasks on a bounded set of worker goroutines and returns a [Future]
+// for each; [Wait], [AsCompleted] and [Map] combine futures. It is built so
+// that the shutdown race of CPython's ThreadPoolExecutor (bpo-31783: a
+// worker started after the interpreter's exit hook took its snapshot of the
+// threads, never joined, running while the runtime is torn down) cannot
+// happen, by construction rather than by luck.
+//
+// # The flow of a task
+//
+// [Submit] allocates one object, the Future with its task inside, and
+// queues it (PENDING). A worker pops it, moves it to RUNNING with a
+// compare-and-swap, runs it and stores the value or error (FINISHED), then
+// wakes what listens: the Done channel, the done-callbacks, the waiters of
+// Wait and AsCompleted. [Future.Cancel] moves PENDING to CANCELLED with the
+// same compare-and-swap, so a task either runs or is cancelled, never both,
+// and every accepted future reaches exactly one final state. A task's panic
+// becomes the future's [*PanicError] (with the stack; Unwrap gives the value
+// when it is an error) and the worker goes on; a task that calls
+// runtime.Goexit ends its worker, which fails the future and is replaced.
+//
+// # Why no worker can start after shutdown began
+//
+// One mutex, Executor.mu, covers the whole submit protocol: the state check,
+// the enqueue, and the decision to wake an idle worker or start a new one
+// (the lifecycle.Runtime.Go call itself). Every change of the run state
+// (Shutdown, ShutdownNow, a broken initializer, and the runtime's BeforeJoin
+// hook, which is CPython's _python_exit) happens under the same mutex. So
+// the two orders are the only ones: either the shutdown comes first and the
+// submission sees it and fails with [ErrShutdown] or [ErrFinalizing], or the
+// submission, with its worker start, comes first and the shutdown then sees
+// that worker in its count and waits for it. There is no window between
+// "checked" and "started" for a shutdown to fall into; this is CPython's
+// _global_shutdown_lock fix, and Java's re-check after enqueue is not
+// needed because the enqueue is inside the same critical section.
+// The runtime adds the second half: Runtime.Go refuses a goroutine once
+// Finalize began and Finalize joins every goroutine Go accepted, so a worker
+// is either joined or never started. When the runtime refuses the first
+// worker, the task is taken back out of the queue and Submit fails.
+//
+// Memory model: the unlock at the end of a submission happens before the
+// lock a worker takes to pop its task, so the task's fields written by
+// Submit are visible to the worker; the task's outcome is written before
+// the future's state is stored (a sequentially consistent atomic), and every
+// reader loads that state first.
+//
+// # Workers
+//
+// Workers are non-daemon goroutines of the executor's lifecycle.Runtime
+// (see [WithRuntime]), started lazily: a submission first wakes an idle
+// worker (CPython gh-102024), else starts a new one while fewer than
+// MaxWorkers exist, else leaves the task to a busy worker. A worker counts
+// against MaxWorkers from the moment it is started until it decides, under
+// the mutex, to exit, so there are never more than MaxWorkers. Idle workers
+// park on a channel of their own and exit after [WithIdleTimeout], or at
+// shutdown once the queue is empty. Shutdown with Wait returns only after
+// every worker goroutine ended.
+//
+// # Panics and errors
+//
+// Misuse (a nil task, a nil callback) panics with the prefix "executor:".
+// Runtime conditions are errors: [ErrShutdown], [ErrFinalizing] (which is
+// also ErrShutdown and lifecycle.ErrFinalizing for errors.Is), [ErrBroken],
+// [ErrRejected], [ErrCancelled], [ErrInvalidState]. A panicking
+// done-callback is recovered and logged with log/slog.
+//
+// Example:
+//
+//	e, err := executor.New(executor.WithMaxWorkers(4))
+//	if err != nil {
+//		return err
+//	}
+//	defer e.Shutdown(ctx, executor.ShutdownOptions{Wait: true})
+//	f, err := executor.Submit(e, func(ctx context.Context) (int, error) { return 6 * 7, nil })
+//	if err != nil {
+//		return err
+//	}
+//	v, err := f.Result(ctx) // 42, nil
+package executor

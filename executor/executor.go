@@ -1,0 +1,495 @@
+package executor
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime/pprof"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/paddock-go/paddock/internal/schedpoint"
+	"github.com/paddock-go/paddock/lifecycle"
+)
+
+// The run states of an executor. They only move forward.
+const (
+	stateOpen     = iota // accepting tasks
+	stateShutdown        // Shutdown, ShutdownNow or the runtime's finalization began
+	stateBroken          // an initializer failed
+)
+
+// An Executor runs tasks on a bounded set of worker goroutines and gives
+// back a [Future] for each: Python's concurrent.futures.ThreadPoolExecutor.
+//
+// The zero value is not usable: use [New]. An Executor must not be copied.
+// All methods are safe for concurrent use, including from tasks and
+// done-callbacks (but Shutdown with Wait from a task waits for itself).
+//
+// Memory model: a successful Submit happens before its task starts; the end
+// of every worker happens before Shutdown with Wait or AwaitTermination
+// returns nil.
+type Executor struct {
+	_   noCopy
+	cfg config
+	ctx context.Context // given to tasks; cancelled by ShutdownNow
+	// cancelCtx cancels ctx. unregister removes the BeforeJoin hook.
+	cancelCtx  context.CancelFunc
+	unregister func()
+
+	mu         sync.Mutex // guards every field below up to the atomics
+	state      int
+	finalizing bool  // shutdown was begun by the runtime's finalization
+	brokenErr  error // set with stateBroken
+	queue      ring
+	idle       []*worker // parked workers, most recent last
+	claimed    int       // workers started or woken for a task that have not yet looked at the queue
+	workers    int       // goroutines in the worker role (bounded by maxWorkers)
+	alive      int       // worker goroutines not yet ended (>= workers)
+	peak       int
+	nextID     int
+	all        map[*worker]struct{} // workers, for Stats
+	submitted  uint64
+	rejected   uint64
+	retired    counts // counts of workers that exited
+	terminated chan struct{}
+	termClosed bool
+
+	cancelled atomic.Uint64 // written by whoever cancels one of its futures
+	extra     counts        // written by CallerRuns submitters and breakPool
+	hooks     *testHooks    // set before the first Submit by tests only
+}
+
+// counts are task outcomes, each written by one goroutine (its worker).
+type counts struct {
+	completed atomic.Uint64
+	failed    atomic.Uint64
+}
+
+func (c *counts) add(ran, failed bool) {
+	switch {
+	case failed:
+		c.failed.Add(1)
+	case ran:
+		c.completed.Add(1)
+	}
+}
+
+// testHooks observe the protocol edges; export_test.go sets them.
+type testHooks struct {
+	spawn         func(name string) // under mu, when a worker goroutine is started
+	workerStart   func(name string) // first thing in the worker goroutine
+	workerExit    func(name string) // last thing in the worker goroutine
+	shutdownBegin func()            // under mu, when the state leaves stateOpen
+}
+
+// noCopy makes go vet's copylocks check report copies.
+type noCopy struct{}
+
+func (*noCopy) Lock()   {}
+func (*noCopy) Unlock() {}
+
+// New returns an executor configured by opts. It registers the executor's
+// shutdown with the runtime (see [WithRuntime]) and returns ErrFinalizing if
+// that runtime already began finalizing. No worker starts before the first
+// task is submitted.
+func New(opts ...Option) (*Executor, error) {
+	cfg := defaultConfig()
+	for _, o := range opts {
+		if err := o.apply(&cfg); err != nil {
+			return nil, err
+		}
+	}
+	if cfg.rt == nil {
+		cfg.rt = lifecycle.Default()
+	}
+	e := &Executor{cfg: cfg, all: make(map[*worker]struct{}), terminated: make(chan struct{})}
+	e.ctx, e.cancelCtx = context.WithCancel(context.Background())
+	unregister, err := cfg.rt.BeforeJoin(e.finalize)
+	if err != nil {
+		e.cancelCtx()
+		return nil, ErrFinalizing
+	}
+	e.unregister = unregister
+	return e, nil
+}
+
+// finalize is the BeforeJoin hook: CPython's _python_exit for this
+// executor. It begins the shutdown under mu, so no worker can start after
+// it, and waits for the workers, which drain the queue first.
+func (e *Executor) finalize(ctx context.Context) error {
+	e.mu.Lock()
+	e.beginShutdownLocked(true)
+	e.mu.Unlock()
+	return e.AwaitTermination(ctx)
+}
+
+// MaxWorkers returns the bound on the number of workers.
+func (e *Executor) MaxWorkers() int { return e.cfg.maxWorkers }
+
+// Submit schedules fn to run on a worker with a context that ShutdownNow
+// cancels, and returns its future. It returns [ErrShutdown] once shutdown
+// began, [ErrFinalizing] once the runtime is finalizing, an error wrapping
+// [ErrBroken] for a broken pool, and [ErrRejected] when the bounded queue is
+// full under [Abort]. A panic in fn becomes the future's [*PanicError].
+func Submit[T any](e *Executor, fn func(context.Context) (T, error)) (*Future[T], error) {
+	if fn == nil {
+		panic("executor: nil task function")
+	}
+	f := &Future[T]{fn: fn}
+	return f, e.accept(f)
+}
+
+// Go is Submit for a function with no result.
+func (e *Executor) Go(fn func(context.Context) error) (*Future[struct{}], error) {
+	if fn == nil {
+		panic("executor: nil task function")
+	}
+	f := &Future[struct{}]{errFn: fn}
+	return f, e.accept(f)
+}
+
+// acceptor is what accept needs of a *Future[T].
+type acceptor interface {
+	task
+	futureCore() *core
+}
+
+func (e *Executor) accept(f acceptor) error {
+	f.futureCore().exec = e
+	err := e.enqueue(f)
+	if err == errCallerRuns {
+		e.extra.add(f.run(e.ctx))
+		return nil
+	}
+	return err
+}
+
+var errCallerRuns = errors.New("executor: caller runs") // internal signal, never returned
+
+// enqueue is the submit protocol. Everything from the state check to the
+// start of a worker happens under e.mu, and every change of e.state happens
+// under e.mu too: a shutdown either precedes the check (and the submission
+// fails) or follows the worker's start (and then wakes or waits for it).
+func (e *Executor) enqueue(t task) error {
+	var dropped task
+	e.mu.Lock()
+	if err := e.closedErrLocked(); err != nil {
+		e.mu.Unlock()
+		return err
+	}
+	schedpoint.Point("executor.submit.afterCheck")
+	if e.cfg.queueSize > 0 && e.fullLocked() {
+		switch e.cfg.rejection {
+		case Abort:
+			e.rejected++
+			e.mu.Unlock()
+			return ErrRejected
+		case CallerRuns:
+			e.submitted++
+			e.mu.Unlock()
+			return errCallerRuns
+		case DiscardOldest:
+			dropped = e.queue.pop()
+		}
+	}
+	e.queue.push(t)
+	if err := e.dispatchLocked(); err != nil {
+		// The runtime refused the first worker: take the task back.
+		e.queue.n--
+		e.queue.buf[(e.queue.head+e.queue.n)&(len(e.queue.buf)-1)] = nil
+		e.mu.Unlock()
+		return err
+	}
+	e.submitted++
+	e.mu.Unlock()
+	schedpoint.Point("executor.submit.afterEnqueue")
+	if dropped != nil {
+		dropped.cancelQueued()
+	}
+	return nil
+}
+
+// closedErrLocked returns why the executor accepts nothing, or nil.
+func (e *Executor) closedErrLocked() error {
+	switch {
+	case e.state == stateBroken:
+		return e.brokenErr
+	case e.state == stateShutdown && e.finalizing, e.cfg.rt.Begun():
+		return ErrFinalizing
+	case e.state == stateShutdown:
+		return ErrShutdown
+	}
+	return nil
+}
+
+// fullLocked reports whether the bounded queue has no room: the tasks no
+// worker is about to take fill it, and no worker can be woken or started.
+func (e *Executor) fullLocked() bool {
+	return len(e.idle) == 0 && e.workers >= e.cfg.maxWorkers && e.queue.n-e.claimed >= e.cfg.queueSize
+}
+
+// dispatchLocked makes sure a worker will take the task just queued: an
+// idle worker first (CPython gh-102024), else a new one below maxWorkers,
+// else a busy worker will get to it. It fails only if the runtime refuses a
+// new worker while none exists.
+func (e *Executor) dispatchLocked() error {
+	if e.queue.n <= e.claimed {
+		return nil
+	}
+	if n := len(e.idle); n > 0 {
+		w := e.idle[n-1]
+		e.idle = e.idle[:n-1]
+		e.wakeLocked(w)
+		return nil
+	}
+	if e.workers >= e.cfg.maxWorkers {
+		return nil
+	}
+	err := e.spawnLocked()
+	if err != nil && e.workers > 0 {
+		return nil // the existing workers drain the queue before they exit
+	}
+	return err
+}
+
+func (e *Executor) wakeLocked(w *worker) {
+	e.claimed++
+	w.wake <- struct{}{} // never blocks: only a waker taking w off idle sends, once
+}
+
+// spawnLocked starts a worker. The caller checked e.state under e.mu.
+func (e *Executor) spawnLocked() error {
+	w := &worker{e: e, name: fmt.Sprintf("%s_%d", e.cfg.name, e.nextID), wake: make(chan struct{}, 1)}
+	if err := e.cfg.rt.Go(w.name, w.main); err != nil {
+		return ErrFinalizing
+	}
+	e.nextID++
+	e.claimed++
+	e.workers++
+	e.alive++
+	e.peak = max(e.peak, e.workers)
+	e.all[w] = struct{}{}
+	if e.hooks != nil && e.hooks.spawn != nil {
+		e.hooks.spawn(w.name)
+	}
+	return nil
+}
+
+// beginShutdownLocked leaves stateOpen, wakes the idle workers so they exit
+// once the queue is empty, and marks termination if no worker is alive.
+func (e *Executor) beginShutdownLocked(finalizing bool) {
+	if e.state != stateOpen {
+		return
+	}
+	e.state = stateShutdown
+	e.finalizing = finalizing
+	if e.hooks != nil && e.hooks.shutdownBegin != nil {
+		e.hooks.shutdownBegin()
+	}
+	e.wakeIdleLocked()
+	e.terminateIfDoneLocked()
+}
+
+func (e *Executor) wakeIdleLocked() {
+	for _, w := range e.idle {
+		e.wakeLocked(w)
+	}
+	clear(e.idle)
+	e.idle = e.idle[:0]
+}
+
+func (e *Executor) terminateIfDoneLocked() {
+	if e.state != stateOpen && e.alive == 0 && !e.termClosed {
+		e.termClosed = true
+		close(e.terminated)
+	}
+}
+
+// breakPool is called by a worker whose initializer failed.
+func (e *Executor) breakPool(cause error) {
+	err := fmt.Errorf("%w: %w", ErrBroken, cause)
+	e.mu.Lock()
+	if e.state == stateBroken {
+		e.mu.Unlock()
+		return
+	}
+	wasOpen := e.state == stateOpen
+	e.state, e.brokenErr = stateBroken, err
+	if wasOpen && e.hooks != nil && e.hooks.shutdownBegin != nil {
+		e.hooks.shutdownBegin()
+	}
+	q := e.queue.take()
+	e.wakeIdleLocked()
+	e.mu.Unlock()
+	for t := q.pop(); t != nil; t = q.pop() {
+		if t.fail(err) {
+			e.extra.failed.Add(1)
+		}
+	}
+}
+
+// WorkerName returns the name of the worker running the task whose context
+// is ctx ("prefix_N", see [WithName]), or "" outside a worker.
+func WorkerName(ctx context.Context) string {
+	v, _ := pprof.Label(ctx, labelKey)
+	return v
+}
+
+const labelKey = "executor.worker"
+
+// A worker is one worker goroutine.
+type worker struct {
+	e    *Executor
+	name string
+	wake chan struct{} // capacity 1; sent to under e.mu by the one who takes w off e.idle
+	n    counts        // written by this worker only
+	cur  task          // the task running; read by end when a task calls runtime.Goexit
+}
+
+// main is the worker goroutine, started by spawnLocked as a non-daemon
+// thread of the runtime.
+func (w *worker) main(*lifecycle.Thread) {
+	e := w.e
+	if e.hooks != nil && e.hooks.workerStart != nil {
+		e.hooks.workerStart(w.name)
+	}
+	ctx := pprof.WithLabels(e.ctx, pprof.Labels(labelKey, w.name))
+	pprof.SetGoroutineLabels(ctx)
+	normal := false
+	defer func() { w.end(!normal) }()
+	if e.cfg.initializer != nil {
+		if err := initialize(ctx, e.cfg.initializer); err != nil {
+			e.breakPool(err)
+			e.mu.Lock()
+			e.claimed--
+			w.retireLocked()
+			e.mu.Unlock()
+			normal = true
+			return
+		}
+	}
+	w.loop(ctx)
+	normal = true
+}
+
+func initialize(ctx context.Context, fn func(context.Context) error) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("initializer panicked: %v", r)
+		}
+	}()
+	return fn(ctx)
+}
+
+// loop takes tasks until it is told to exit.
+func (w *worker) loop(ctx context.Context) {
+	e := w.e
+	e.mu.Lock()
+	e.claimed-- // the start was a claim
+	for {
+		t := e.queue.pop()
+		if t == nil {
+			if !w.parkLocked() {
+				e.mu.Unlock()
+				return
+			}
+			continue
+		}
+		e.mu.Unlock()
+		w.cur = t
+		w.n.add(t.run(ctx))
+		w.cur = nil
+		schedpoint.Point("executor.worker.afterTask")
+		e.mu.Lock()
+	}
+}
+
+// parkLocked waits, releasing e.mu, until the worker is woken; it returns
+// false, with the worker retired, when the worker must exit instead: on
+// shutdown with an empty queue, or after the idle timeout.
+func (w *worker) parkLocked() bool {
+	e := w.e
+	if e.state != stateOpen {
+		w.retireLocked()
+		return false
+	}
+	e.idle = append(e.idle, w)
+	e.mu.Unlock()
+	var timeout <-chan time.Time
+	if e.cfg.idleTimeout > 0 {
+		t := time.NewTimer(e.cfg.idleTimeout)
+		defer t.Stop()
+		timeout = t.C
+	}
+	select {
+	case <-w.wake:
+		e.mu.Lock()
+	case <-timeout:
+		e.mu.Lock()
+		if i := indexOf(e.idle, w); i >= 0 {
+			e.idle = append(e.idle[:i], e.idle[i+1:]...)
+			w.retireLocked()
+			return false
+		}
+		<-w.wake // a waker took w off idle before the timeout got e.mu
+	}
+	e.claimed--
+	return true
+}
+
+func indexOf(ws []*worker, w *worker) int {
+	for i, x := range ws {
+		if x == w {
+			return i
+		}
+	}
+	return -1
+}
+
+// retireLocked ends the worker role: from here on the worker takes no task
+// and does not count against maxWorkers.
+func (w *worker) retireLocked() {
+	e := w.e
+	e.workers--
+	delete(e.all, w)
+	e.retired.completed.Add(w.n.completed.Load())
+	e.retired.failed.Add(w.n.failed.Load())
+}
+
+// end is the last thing the worker goroutine does. abnormal means a task
+// called runtime.Goexit, so the worker was not retired yet.
+func (w *worker) endAbnormal() {
+	e := w.e
+	if w.cur != nil {
+		w.cur.abort(errGoexit)
+		w.n.failed.Add(1)
+	}
+	var stranded ring
+	e.mu.Lock()
+	w.retireLocked()
+	if e.state == stateOpen {
+		_ = e.dispatchLocked() // replace the worker so the queue is not stranded
+	} else if e.workers == 0 {
+		stranded = e.queue.take()
+	}
+	e.mu.Unlock()
+	for t := stranded.pop(); t != nil; t = stranded.pop() {
+		t.cancelQueued()
+	}
+}
+
+func (w *worker) end(abnormal bool) {
+	e := w.e
+	if abnormal {
+		w.endAbnormal()
+	}
+	if e.hooks != nil && e.hooks.workerExit != nil {
+		e.hooks.workerExit(w.name)
+	}
+	e.mu.Lock()
+	e.alive--
+	e.terminateIfDoneLocked()
+	e.mu.Unlock()
+}

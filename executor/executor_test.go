@@ -1,0 +1,471 @@
+package executor_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"runtime"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/paddock-go/paddock/executor"
+	"github.com/paddock-go/paddock/lifecycle"
+)
+
+func TestSubmit(t *testing.T) {
+	t.Parallel()
+	e := newExecutor(t)
+	f := must[*executor.Future[int]](t)(executor.Submit(e, func(context.Context) (int, error) { return 1 << 8, nil }))
+	if got, err := f.Result(testCtx(t)); got != 256 || err != nil {
+		t.Fatalf("got %v, %v, want 256, nil", got, err)
+	}
+}
+
+func TestInvalidOptions(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		opt  executor.Option
+		want string
+	}{
+		{executor.WithMaxWorkers(0), "max workers must be greater than 0"},
+		{executor.WithMaxWorkers(-1), "max workers must be greater than 0"},
+		{executor.WithQueueSize(0), "queue size must be greater than 0"},
+		{executor.WithIdleTimeout(-time.Second), "idle timeout must be greater than 0"},
+		{executor.WithRejection(executor.Rejection(7)), "rejection must be Abort, CallerRuns or DiscardOldest"},
+		{executor.WithName(""), "prefix must not be empty"},
+		{executor.WithRuntime(nil), "runtime must not be nil"},
+		{executor.WithInitializer(nil), "initializer must not be nil"},
+	}
+	for _, tt := range tests {
+		e, err := executor.New(tt.opt)
+		if e != nil || err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("got %v, %v, want an error containing %q", e, err, tt.want)
+		}
+	}
+}
+
+func TestDefaultWorkers(t *testing.T) {
+	t.Parallel()
+	e := newExecutor(t)
+	if got, want := e.MaxWorkers(), min(32, runtime.GOMAXPROCS(0)+4); got != want {
+		t.Fatalf("got %v, want %v", got, want)
+	}
+}
+
+// TestSaturation is CPython's test_saturation: 15*max blocked tasks start
+// exactly max workers.
+func TestSaturation(t *testing.T) {
+	t.Parallel()
+	const max = 4
+	e := newExecutor(t, executor.WithMaxWorkers(max))
+	g := newGate(15 * max)
+	for range 15 * max {
+		must[*executor.Future[struct{}]](t)(e.Go(g.task))
+	}
+	g.waitStarted(t, max)
+	st := e.Stats()
+	if st.Workers != max || st.PeakWorkers != max || st.Queued != 14*max {
+		t.Fatalf("got %+v, want Workers=PeakWorkers=%d Queued=%d", st, max, 14*max)
+	}
+	close(g.release)
+	ctx := testCtx(t)
+	if err := e.Shutdown(ctx, executor.ShutdownOptions{Wait: true}); err != nil {
+		t.Fatal(err)
+	}
+	if st := e.Stats(); st.Completed != 15*max || st.PeakWorkers != max || st.Workers != 0 {
+		t.Fatalf("got %+v, want Completed=%d PeakWorkers=%d Workers=0", st, 15*max, max)
+	}
+}
+
+// TestIdleReuse is CPython's test_idle_thread_reuse (gh-102024): sequential
+// tasks reuse the one idle worker.
+func TestIdleReuse(t *testing.T) {
+	t.Parallel()
+	e := newExecutor(t, executor.WithMaxWorkers(8))
+	ctx := testCtx(t)
+	for range 5 {
+		f := must[*executor.Future[int]](t)(executor.Submit(e, func(context.Context) (int, error) { return 1, nil }))
+		if _, err := f.Result(ctx); err != nil {
+			t.Fatal(err)
+		}
+		// Wait until the worker parked, so the next submission finds it idle.
+		for e.Stats().IdleWorkers != 1 {
+			runtime.Gosched()
+		}
+	}
+	if st := e.Stats(); st.PeakWorkers != 1 {
+		t.Fatalf("got PeakWorkers %v, want 1", st.PeakWorkers)
+	}
+}
+
+// TestNeverMoreThanMaxWorkers hammers the executor from many goroutines,
+// with an idle timeout so workers come and go, and checks that the workers
+// alive (counted by the spawn and exit hooks) and the tasks running at once
+// never exceed max. It fails if the bound is checked outside the lock that
+// counts workers (ants 374).
+func TestNeverMoreThanMaxWorkers(t *testing.T) {
+	t.Parallel()
+	const max = 3
+	e := newExecutor(t, executor.WithMaxWorkers(max), executor.WithIdleTimeout(50*time.Microsecond))
+	var live, peakLive, running, peakRunning atomic.Int64
+	raise := func(peak *atomic.Int64, v int64) {
+		for p := peak.Load(); v > p && !peak.CompareAndSwap(p, v); p = peak.Load() {
+		}
+	}
+	executor.SetHooks(e, executor.Hooks{
+		Spawn:      func(string) { raise(&peakLive, live.Add(1)) },
+		WorkerExit: func(string) { live.Add(-1) },
+	})
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			for i := range 300 {
+				f, err := e.Go(func(context.Context) error {
+					raise(&peakRunning, running.Add(1))
+					if i%7 == 0 {
+						time.Sleep(20 * time.Microsecond)
+					}
+					running.Add(-1)
+					return nil
+				})
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				if i%50 == 0 {
+					_ = f.Err(context.Background())
+					time.Sleep(100 * time.Microsecond)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if err := e.Shutdown(testCtx(t), executor.ShutdownOptions{Wait: true}); err != nil {
+		t.Fatal(err)
+	}
+	if peakLive.Load() > max || peakRunning.Load() > max || e.Stats().PeakWorkers > max {
+		t.Fatalf("got peak live %d, running %d, stats %d; want <= %d", peakLive.Load(), peakRunning.Load(), e.Stats().PeakWorkers, max)
+	}
+	if st := e.Stats(); st.Completed != 8*300 {
+		t.Fatalf("got Completed %d, want %d", st.Completed, 8*300)
+	}
+}
+
+func TestIdleTimeout(t *testing.T) {
+	t.Parallel()
+	e := newExecutor(t, executor.WithMaxWorkers(2), executor.WithIdleTimeout(time.Millisecond))
+	f := must[*executor.Future[struct{}]](t)(e.Go(func(context.Context) error { return nil }))
+	if err := f.Err(testCtx(t)); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for e.Stats().Workers != 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("got %+v, want no worker after the idle timeout", e.Stats())
+		}
+		time.Sleep(time.Millisecond)
+	}
+	// A new submission starts a new worker.
+	f = must[*executor.Future[struct{}]](t)(e.Go(func(context.Context) error { return nil }))
+	if err := f.Err(testCtx(t)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestPanicBecomesError: a panic is the future's *PanicError and the
+// worker survives it.
+func TestPanicBecomesError(t *testing.T) {
+	t.Parallel()
+	e := newExecutor(t, executor.WithMaxWorkers(1))
+	ctx := testCtx(t)
+	boom := errors.New("boom")
+	tests := []struct {
+		value     any
+		unwrapsTo error
+	}{
+		{"text", nil},
+		{boom, boom},
+	}
+	for _, tt := range tests {
+		f := must[*executor.Future[int]](t)(executor.Submit(e, func(context.Context) (int, error) { panic(tt.value) }))
+		_, err := f.Result(ctx)
+		var pe *executor.PanicError
+		if !errors.As(err, &pe) || pe.Value != tt.value || !strings.Contains(string(pe.Stack), "executor_test") {
+			t.Fatalf("got %v, want a *PanicError of %v with the stack", err, tt.value)
+		}
+		if got := errors.Unwrap(pe); got != tt.unwrapsTo {
+			t.Fatalf("got Unwrap %v, want %v", got, tt.unwrapsTo)
+		}
+	}
+	f := must[*executor.Future[int]](t)(executor.Submit(e, func(context.Context) (int, error) { return 3, nil }))
+	if v, err := f.Result(ctx); v != 3 || err != nil {
+		t.Fatalf("got %v, %v, want 3, nil", v, err)
+	}
+	if st := e.Stats(); st.PeakWorkers != 1 || st.Failed != 2 || st.Completed != 1 {
+		t.Fatalf("got %+v, want PeakWorkers 1, Failed 2, Completed 1", st)
+	}
+}
+
+// TestGoexit: a task calling runtime.Goexit fails its future, and the
+// queue behind it still runs on a replacement worker.
+func TestGoexit(t *testing.T) {
+	t.Parallel()
+	e := newExecutor(t, executor.WithMaxWorkers(1))
+	ctx := testCtx(t)
+	g := newGate(1)
+	first := must[*executor.Future[struct{}]](t)(e.Go(g.task))
+	g.waitStarted(t, 1)
+	bad := must[*executor.Future[struct{}]](t)(e.Go(func(context.Context) error { runtime.Goexit(); return nil }))
+	after := must[*executor.Future[int]](t)(executor.Submit(e, func(context.Context) (int, error) { return 5, nil }))
+	close(g.release)
+	if err := first.Err(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := bad.Err(ctx); err == nil || !strings.Contains(err.Error(), "Goexit") {
+		t.Fatalf("got %v, want the Goexit error", err)
+	}
+	if v, err := after.Result(ctx); v != 5 || err != nil {
+		t.Fatalf("got %v, %v, want 5, nil", v, err)
+	}
+}
+
+// TestNoStaleReferences is CPython's test_no_stale_references: once a task
+// ran, its future no longer holds the function (and what it captured).
+func TestNoStaleReferences(t *testing.T) {
+	t.Parallel()
+	e := newExecutor(t)
+	collected := make(chan struct{})
+	f := func() *executor.Future[int] {
+		big := new([1 << 10]byte)
+		runtime.AddCleanup(big, func(ch chan struct{}) { close(ch) }, collected)
+		return must[*executor.Future[int]](t)(executor.Submit(e, func(context.Context) (int, error) { return int(big[0]), nil }))
+	}()
+	if _, err := f.Result(testCtx(t)); err != nil {
+		t.Fatal(err)
+	}
+	for range 100 {
+		runtime.GC()
+		select {
+		case <-collected:
+			runtime.KeepAlive(f)
+			return
+		case <-time.After(time.Millisecond):
+		}
+	}
+	t.Fatal("the task's captured object was not collected while its future is alive")
+}
+
+func TestWorkerNames(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		opts []executor.Option
+		want string
+	}{
+		{[]executor.Option{executor.WithName("SpecialPool"), executor.WithMaxWorkers(5)}, `^SpecialPool_[0-4]$`},
+		{[]executor.Option{executor.WithMaxWorkers(5)}, `^executor-\d+_[0-4]$`},
+	}
+	for _, tt := range tests {
+		e := newExecutor(t, tt.opts...)
+		g := newGate(5)
+		var mu sync.Mutex
+		names := map[string]bool{}
+		for range 5 {
+			must[*executor.Future[struct{}]](t)(e.Go(func(ctx context.Context) error {
+				mu.Lock()
+				names[executor.WorkerName(ctx)] = true
+				mu.Unlock()
+				return g.task(ctx)
+			}))
+		}
+		g.waitStarted(t, 5)
+		close(g.release)
+		if err := e.Shutdown(testCtx(t), executor.ShutdownOptions{Wait: true}); err != nil {
+			t.Fatal(err)
+		}
+		re := regexp.MustCompile(tt.want)
+		if len(names) != 5 {
+			t.Fatalf("got names %v, want 5 distinct", names)
+		}
+		for n := range names {
+			if !re.MatchString(n) {
+				t.Fatalf("got name %q, want %s", n, tt.want)
+			}
+		}
+	}
+	if got := executor.WorkerName(context.Background()); got != "" {
+		t.Fatalf("got %q outside a worker, want empty", got)
+	}
+}
+
+func TestInitializer(t *testing.T) {
+	t.Parallel()
+	var inits atomic.Int64
+	e := newExecutor(t, executor.WithMaxWorkers(3), executor.WithInitializer(func(ctx context.Context) error {
+		if executor.WorkerName(ctx) == "" {
+			return errors.New("initializer outside a worker")
+		}
+		inits.Add(1)
+		return nil
+	}))
+	g := newGate(3)
+	var fs []executor.Waitable
+	for range 3 {
+		fs = append(fs, must[*executor.Future[struct{}]](t)(e.Go(g.task)))
+	}
+	g.waitStarted(t, 3)
+	close(g.release)
+	if _, _, err := executor.Wait(testCtx(t), fs, executor.AllCompleted); err != nil {
+		t.Fatal(err)
+	}
+	if got := inits.Load(); got != 3 {
+		t.Fatalf("got %d initializer runs, want 3", got)
+	}
+}
+
+func TestInitializerFailureBreaksPool(t *testing.T) {
+	t.Parallel()
+	cause := errors.New("init failed")
+	e := newExecutor(t, executor.WithMaxWorkers(2), executor.WithInitializer(func(context.Context) error { return cause }))
+	ctx := testCtx(t)
+	var fs []*executor.Future[int]
+	for range 5 {
+		f, err := executor.Submit(e, func(context.Context) (int, error) { return 1, nil })
+		if err != nil {
+			if !errors.Is(err, executor.ErrBroken) || !errors.Is(err, cause) {
+				t.Fatalf("got %v, want ErrBroken wrapping the cause", err)
+			}
+			continue
+		}
+		fs = append(fs, f)
+	}
+	for _, f := range fs {
+		if _, err := f.Result(ctx); !errors.Is(err, executor.ErrBroken) || !errors.Is(err, cause) {
+			t.Fatalf("got %v, want ErrBroken wrapping the cause", err)
+		}
+	}
+	if err := e.AwaitTermination(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Go(func(context.Context) error { return nil }); !errors.Is(err, executor.ErrBroken) || !errors.Is(err, cause) {
+		t.Fatalf("got %v, want ErrBroken wrapping the cause", err)
+	}
+}
+
+func TestBoundedQueue(t *testing.T) {
+	t.Parallel()
+	t.Run("Abort", func(t *testing.T) {
+		t.Parallel()
+		e := newExecutor(t, executor.WithMaxWorkers(1), executor.WithQueueSize(2))
+		g := newGate(3)
+		must[*executor.Future[struct{}]](t)(e.Go(g.task))
+		g.waitStarted(t, 1)
+		for range 2 {
+			must[*executor.Future[struct{}]](t)(e.Go(g.task))
+		}
+		if _, err := e.Go(g.task); !errors.Is(err, executor.ErrRejected) {
+			t.Fatalf("got %v, want ErrRejected", err)
+		}
+		if st := e.Stats(); st.Rejected != 1 || st.Queued != 2 || st.Submitted != 3 {
+			t.Fatalf("got %+v, want Rejected 1, Queued 2, Submitted 3", st)
+		}
+		close(g.release)
+	})
+	t.Run("CallerRuns", func(t *testing.T) {
+		t.Parallel()
+		e := newExecutor(t, executor.WithMaxWorkers(1), executor.WithQueueSize(1), executor.WithRejection(executor.CallerRuns))
+		g := newGate(2)
+		must[*executor.Future[struct{}]](t)(e.Go(g.task))
+		g.waitStarted(t, 1)
+		must[*executor.Future[struct{}]](t)(e.Go(g.task))
+		f := must[*executor.Future[string]](t)(executor.Submit(e, func(ctx context.Context) (string, error) {
+			return "worker=" + executor.WorkerName(ctx), nil
+		}))
+		if !f.IsDone() {
+			t.Fatal("got a pending future, want it run by the caller")
+		}
+		if v, err := f.Result(testCtx(t)); v != "worker=" || err != nil {
+			t.Fatalf("got %q, %v, want %q, nil", v, err, "worker=")
+		}
+		close(g.release)
+	})
+	t.Run("DiscardOldest", func(t *testing.T) {
+		t.Parallel()
+		e := newExecutor(t, executor.WithMaxWorkers(1), executor.WithQueueSize(2), executor.WithRejection(executor.DiscardOldest))
+		g := newGate(4)
+		must[*executor.Future[struct{}]](t)(e.Go(g.task))
+		g.waitStarted(t, 1)
+		oldest := must[*executor.Future[struct{}]](t)(e.Go(g.task))
+		must[*executor.Future[struct{}]](t)(e.Go(g.task))
+		newest := must[*executor.Future[struct{}]](t)(e.Go(g.task))
+		if !oldest.Cancelled() || newest.IsDone() {
+			t.Fatalf("got oldest %v, newest %v; want oldest cancelled, newest pending", oldest, newest)
+		}
+		close(g.release)
+		if err := newest.Err(testCtx(t)); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
+func TestStats(t *testing.T) {
+	t.Parallel()
+	e := newExecutor(t, executor.WithMaxWorkers(2))
+	ctx := testCtx(t)
+	g := newGate(2)
+	a := must[*executor.Future[struct{}]](t)(e.Go(g.task))
+	b := must[*executor.Future[struct{}]](t)(e.Go(g.task))
+	g.waitStarted(t, 2)
+	c := must[*executor.Future[struct{}]](t)(e.Go(func(context.Context) error { return errors.New("x") }))
+	d := must[*executor.Future[struct{}]](t)(e.Go(func(context.Context) error { return nil }))
+	d.Cancel()
+	st := e.Stats()
+	want := executor.Stats{Submitted: 4, Cancelled: 1, Running: 2, Queued: 2, Workers: 2, PeakWorkers: 2}
+	if st != want {
+		t.Fatalf("got %+v, want %+v", st, want)
+	}
+	close(g.release)
+	for _, f := range []executor.Waitable{a, b, c} {
+		_ = f.Err(ctx)
+	}
+	if err := e.Shutdown(ctx, executor.ShutdownOptions{Wait: true}); err != nil {
+		t.Fatal(err)
+	}
+	st = e.Stats()
+	want = executor.Stats{Submitted: 4, Completed: 2, Failed: 1, Cancelled: 1, PeakWorkers: 2}
+	if st != want {
+		t.Fatalf("got %+v, want %+v", st, want)
+	}
+}
+
+// TestNewDuringFinalization: an executor cannot be made once its runtime
+// began finalizing.
+func TestNewDuringFinalization(t *testing.T) {
+	t.Parallel()
+	rt := lifecycle.New()
+	if err := rt.Finalize(testCtx(t)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := executor.New(executor.WithRuntime(rt)); !errors.Is(err, executor.ErrFinalizing) {
+		t.Fatalf("got %v, want ErrFinalizing", err)
+	}
+}
+
+func TestErrFinalizingIs(t *testing.T) {
+	t.Parallel()
+	err := fmt.Errorf("submit: %w", executor.ErrFinalizing)
+	for _, target := range []error{executor.ErrShutdown, lifecycle.ErrFinalizing, executor.ErrFinalizing} {
+		if !errors.Is(err, target) {
+			t.Errorf("got errors.Is(ErrFinalizing, %v) false, want true", target)
+		}
+	}
+	if errors.Is(fmt.Errorf("submit: %w", executor.ErrShutdown), executor.ErrFinalizing) {
+		t.Error("got errors.Is(ErrShutdown, ErrFinalizing) true, want false")
+	}
+	if got := fmt.Sprint(executor.ErrFinalizing); !strings.Contains(got, "finalization") {
+		t.Errorf("got %q, want a message about finalization", got)
+	}
+}

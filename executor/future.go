@@ -1,0 +1,421 @@
+package executor
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"runtime/debug"
+	"sync"
+	"sync/atomic"
+)
+
+// The states of a future. Only the transitions pending -> running ->
+// finished, pending -> cancelled, and (for a [Promise]) pending or running
+// -> setting -> finished exist, each made by one CompareAndSwap, so a final
+// state (cancelled or finished) is reached at most once.
+const (
+	statePending uint32 = iota
+	stateRunning
+	stateSetting // a Promise setter won the race and is writing the result
+	stateCancelled
+	stateFinished
+)
+
+func isFinal(s uint32) bool { return s >= stateCancelled }
+
+// closedChan is what Done returns for a future that is already final.
+var closedChan = func() chan struct{} { c := make(chan struct{}); close(c); return c }()
+
+// core is the type-independent part of a future: its state, its lazily made
+// done channel, its listeners, and its error.
+type core struct {
+	state     atomic.Uint32 // written only by winning CompareAndSwaps (see the constants) and the final Store of the winner
+	listening atomic.Bool   // set under mu before a listener is registered; read by notify
+	mu        sync.Mutex    // guards lis
+	lis       *listeners    // made by the first listener
+	err       error         // written by the winner before the final state is stored; read after loading a final state
+	exec      *Executor     // nil for a Promise's future; counts cancellations
+}
+
+// listeners are what waits on a future; most futures never have any, so
+// they live apart and keep the future small.
+type listeners struct {
+	done      chan struct{} // made by the first Done; closed by notify
+	callbacks []func()
+	waiters   []waiter
+}
+
+// A waiter is a Wait or AsCompleted call listening on a future: notify sends
+// w on ch, which has room for every future it listens on.
+type waiter struct {
+	ch chan Waitable
+	w  Waitable
+}
+
+// notify wakes everything listening once the final state is stored. The
+// listening flag and the state are both sequentially consistent atomics, so
+// either notify sees listening set, or the registrant (which sets listening
+// before loading the state) sees the final state and does not register.
+func (c *core) notify() {
+	if !c.listening.Load() {
+		return
+	}
+	c.mu.Lock()
+	l := c.lis
+	c.lis = nil
+	c.mu.Unlock()
+	if l == nil {
+		return
+	}
+	if l.done != nil {
+		close(l.done)
+	}
+	cbs, ws := l.callbacks, l.waiters
+	for _, w := range ws {
+		select {
+		case w.ch <- w.w:
+		default: // cannot happen: ch has room for each future once
+		}
+	}
+	for _, cb := range cbs {
+		cb()
+	}
+}
+
+// listen runs register under mu unless the future is final, and reports
+// whether it did.
+func (c *core) listen(register func(*listeners)) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.listening.Store(true)
+	if isFinal(c.state.Load()) {
+		return false
+	}
+	if c.lis == nil {
+		c.lis = &listeners{}
+	}
+	register(c.lis)
+	return true
+}
+
+func (c *core) doneChan() <-chan struct{} {
+	if isFinal(c.state.Load()) {
+		return closedChan
+	}
+	var ch chan struct{}
+	c.listen(func(l *listeners) {
+		if l.done == nil {
+			l.done = make(chan struct{})
+		}
+		ch = l.done
+	})
+	if ch == nil {
+		return closedChan
+	}
+	return ch
+}
+
+// wait blocks until the future is final or ctx ends.
+func (c *core) wait(ctx context.Context) error {
+	if isFinal(c.state.Load()) {
+		return nil
+	}
+	done := c.doneChan()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		if isFinal(c.state.Load()) {
+			return nil
+		}
+		return context.Cause(ctx)
+	}
+}
+
+// cancel moves a pending future to cancelled; see Future.Cancel.
+func (c *core) cancel() bool {
+	for {
+		switch s := c.state.Load(); s {
+		case stateCancelled:
+			return true
+		case statePending:
+			if c.state.CompareAndSwap(statePending, stateCancelled) {
+				if c.exec != nil {
+					c.exec.cancelled.Add(1)
+				}
+				c.notify()
+				return true
+			}
+		default:
+			return false
+		}
+	}
+}
+
+func (c *core) removeWaiter(ch chan Waitable) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.lis == nil {
+		return
+	}
+	for i, w := range c.lis.waiters {
+		if w.ch == ch {
+			c.lis.waiters = append(c.lis.waiters[:i], c.lis.waiters[i+1:]...)
+			return
+		}
+	}
+}
+
+// A Future is the eventual result of a task given to [Submit] or
+// [Executor.Go], or of a [Promise]. It is PENDING until a worker takes it,
+// RUNNING while the task runs, and then reaches exactly one final state:
+// FINISHED (with a value or an error) or CANCELLED.
+//
+// The zero value is not usable: futures come from Submit, Go and
+// [NewPromise]. A *Future is shared, never copied. All methods are safe for
+// concurrent use.
+//
+// Memory model: the task's return (or the Promise's setter) happens before
+// every Result or Err that returns its outcome, before the close of Done's
+// channel, and before the done-callbacks run.
+type Future[T any] struct {
+	c     core
+	fn    func(context.Context) (T, error) // set at submit; cleared by the worker once run
+	errFn func(context.Context) error      // instead of fn, for Executor.Go
+	val   T                                // written before the final state is stored
+}
+
+// Waitable is the interface every [Future] satisfies, whatever its T, so
+// that [Wait] and [AsCompleted] take futures of mixed types. It is sealed:
+// only this package's futures implement it.
+type Waitable interface {
+	Done() <-chan struct{}
+	IsDone() bool
+	Cancelled() bool
+	Running() bool
+	Cancel() bool
+	Err(ctx context.Context) error
+	String() string
+	futureCore() *core
+}
+
+func (f *Future[T]) futureCore() *core { return &f.c }
+
+// run executes the task on a worker unless the future was cancelled first;
+// it reports whether the task ran and whether it failed.
+func (f *Future[T]) run(ctx context.Context) (ran, failed bool) {
+	if !f.c.state.CompareAndSwap(statePending, stateRunning) {
+		return false, false
+	}
+	fn, errFn := f.fn, f.errFn
+	f.fn, f.errFn = nil, nil // no stale reference to the callable once it ran
+	var v T
+	var err error
+	if fn != nil {
+		v, err = call(ctx, fn)
+	} else {
+		err = callErr(ctx, errFn)
+	}
+	f.val, f.c.err = v, err
+	f.c.state.Store(stateFinished)
+	f.c.notify()
+	return true, err != nil
+}
+
+// fail moves a queued future to FINISHED with err (a broken pool).
+func (f *Future[T]) abort(err error) {
+	f.c.err = err
+	f.c.state.Store(stateFinished)
+	f.c.notify()
+}
+
+func (f *Future[T]) fail(err error) bool {
+	if !f.c.state.CompareAndSwap(statePending, stateSetting) {
+		return false
+	}
+	f.fn, f.errFn = nil, nil
+	f.c.err = err
+	f.c.state.Store(stateFinished)
+	f.c.notify()
+	return true
+}
+
+// cancelQueued cancels a future taken out of the queue and reports whether
+// it ends cancelled, that is whether its task never started.
+func (f *Future[T]) cancelQueued() bool { return f.c.cancel() }
+
+// call runs fn, turning a panic into a *PanicError. A runtime.Goexit goes
+// on ending the worker's goroutine, whose end aborts the future.
+func call[T any](ctx context.Context, fn func(context.Context) (T, error)) (v T, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = &PanicError{Value: r, Stack: debug.Stack()}
+		}
+	}()
+	return fn(ctx)
+}
+
+// callErr is call for a function with no value.
+func callErr(ctx context.Context, fn func(context.Context) error) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = &PanicError{Value: r, Stack: debug.Stack()}
+		}
+	}()
+	return fn(ctx)
+}
+
+var errGoexit = fmt.Errorf("executor: task called runtime.Goexit")
+
+// Result waits until the future is final or ctx ends and returns the task's
+// value and error; [ErrCancelled] if it was cancelled; context.Cause(ctx) if
+// ctx ended first (the future is not cancelled then).
+func (f *Future[T]) Result(ctx context.Context) (T, error) {
+	if err := f.c.wait(ctx); err != nil {
+		var zero T
+		return zero, err
+	}
+	if f.c.state.Load() == stateCancelled {
+		var zero T
+		return zero, ErrCancelled
+	}
+	return f.val, f.c.err
+}
+
+// Err is Result without the value.
+func (f *Future[T]) Err(ctx context.Context) error {
+	_, err := f.Result(ctx)
+	return err
+}
+
+// Done returns a channel closed when the future reaches its final state.
+// The channel is made on the first call that finds the future not final.
+func (f *Future[T]) Done() <-chan struct{} { return f.c.doneChan() }
+
+// Cancel cancels the future if it is pending. It reports true if the future
+// is now cancelled (it was pending or already cancelled), false if it is
+// running or finished. Cancelling never interrupts a running task.
+func (f *Future[T]) Cancel() bool { return f.c.cancel() }
+
+// Cancelled reports whether the future was cancelled.
+func (f *Future[T]) Cancelled() bool { return f.c.state.Load() == stateCancelled }
+
+// Running reports whether the task is running now.
+func (f *Future[T]) Running() bool {
+	s := f.c.state.Load()
+	return s == stateRunning || s == stateSetting
+}
+
+// IsDone reports whether the future is final: cancelled or finished.
+func (f *Future[T]) IsDone() bool { return isFinal(f.c.state.Load()) }
+
+// AddDoneCallback arranges for fn(f) to run when f becomes final, in the
+// goroutine that makes it final (a worker, a canceller, a Promise setter);
+// if f is already final fn runs at once in the caller. Callbacks run in the
+// order they were added. A panicking callback is recovered and logged with
+// log/slog; the others still run.
+func (f *Future[T]) AddDoneCallback(fn func(*Future[T])) {
+	if fn == nil {
+		panic("executor: nil done callback")
+	}
+	cb := func() { runCallback(f, fn) }
+	if isFinal(f.c.state.Load()) || !f.c.listen(func(l *listeners) { l.callbacks = append(l.callbacks, cb) }) {
+		cb()
+	}
+}
+
+func runCallback[T any](f *Future[T], fn func(*Future[T])) {
+	defer func() {
+		if r := recover(); r != nil {
+			slog.Error("executor: done callback panicked", "future", f.String(), "panic", r)
+		}
+	}()
+	fn(f)
+}
+
+// String describes the future as CPython's repr does:
+// "<Future at 0x... state=pending>", "running", "cancelled",
+// "finished returned int", "finished raised *errors.errorString".
+func (f *Future[T]) String() string {
+	var st string
+	switch s := f.c.state.Load(); s {
+	case statePending:
+		st = "pending"
+	case stateRunning, stateSetting:
+		st = "running"
+	case stateCancelled:
+		st = "cancelled"
+	default:
+		if f.c.err != nil {
+			st = fmt.Sprintf("finished raised %T", f.c.err)
+		} else {
+			st = fmt.Sprintf("finished returned %T", any(f.val))
+		}
+	}
+	return fmt.Sprintf("<Future at %p state=%s>", f, st)
+}
+
+// A Promise is the writing side of a future that no executor runs: whoever
+// holds it sets the future's final state once (CPython's set_result and
+// set_exception, meant for executor implementations and tests).
+//
+// The zero value is not usable: use [NewPromise]. A *Promise is shared,
+// never copied; its methods are safe for concurrent use, and exactly one
+// setter (or a Cancel on the future) wins.
+//
+// Memory model: a successful SetResult or SetError happens before every
+// Result of the future that returns what it set.
+type Promise[T any] struct {
+	f *Future[T]
+}
+
+// NewPromise returns a promise and its pending future.
+func NewPromise[T any]() *Promise[T] { return &Promise[T]{f: &Future[T]{}} }
+
+// Future returns the promise's future.
+func (p *Promise[T]) Future() *Future[T] { return p.f }
+
+// SetRunning moves the future from pending to running, so that Cancel fails
+// from then on. It reports false, changing nothing, if the future was
+// cancelled (CPython's set_running_or_notify_cancel); it panics if the
+// future is running or final.
+func (p *Promise[T]) SetRunning() bool {
+	if p.f.c.state.CompareAndSwap(statePending, stateRunning) {
+		return true
+	}
+	if p.f.c.state.Load() == stateCancelled {
+		return false
+	}
+	panic("executor: SetRunning on a future that is running or finished")
+}
+
+// SetResult finishes the future with v. It returns [ErrInvalidState] if the
+// future already has a final state (or another setter is writing one).
+func (p *Promise[T]) SetResult(v T) error { return p.set(v, nil) }
+
+// SetError finishes the future with err. It returns [ErrInvalidState] if the
+// future already has a final state.
+func (p *Promise[T]) SetError(err error) error {
+	if err == nil {
+		panic("executor: SetError with a nil error")
+	}
+	var zero T
+	return p.set(zero, err)
+}
+
+func (p *Promise[T]) set(v T, err error) error {
+	c := &p.f.c
+	for {
+		s := c.state.Load()
+		if s != statePending && s != stateRunning {
+			return fmt.Errorf("%w: %s", ErrInvalidState, p.f)
+		}
+		if c.state.CompareAndSwap(s, stateSetting) {
+			break
+		}
+	}
+	p.f.val, c.err = v, err
+	c.state.Store(stateFinished)
+	c.notify()
+	return nil
+}

@@ -1,0 +1,80 @@
+package executor_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/paddock-go/paddock/executor"
+	"github.com/paddock-go/paddock/lifecycle"
+)
+
+// newExecutor returns an executor on a runtime of its own, shut down (and
+// the runtime finalized) when the test ends.
+func newExecutor(t testing.TB, opts ...executor.Option) *executor.Executor {
+	t.Helper()
+	rt := lifecycle.New()
+	e, err := executor.New(append([]executor.Option{executor.WithRuntime(rt)}, opts...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := e.Shutdown(ctx, executor.ShutdownOptions{Wait: true, CancelFutures: true}); err != nil {
+			t.Errorf("Shutdown: %v", err)
+		}
+		if err := rt.Finalize(ctx); err != nil {
+			t.Errorf("Finalize: %v", err)
+		}
+	})
+	return e
+}
+
+// testCtx is a context bounding every wait of a test: never a hang.
+func testCtx(t testing.TB) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// gate is a task that blocks until released (or its context ends).
+type gate struct {
+	started chan struct{}
+	release chan struct{}
+}
+
+func newGate(n int) *gate {
+	return &gate{started: make(chan struct{}, n), release: make(chan struct{})}
+}
+
+func (g *gate) task(ctx context.Context) error {
+	g.started <- struct{}{}
+	select {
+	case <-g.release:
+		return nil
+	case <-ctx.Done():
+		return context.Cause(ctx)
+	}
+}
+
+func (g *gate) waitStarted(t testing.TB, n int) {
+	t.Helper()
+	for range n {
+		select {
+		case <-g.started:
+		case <-time.After(10 * time.Second):
+			t.Fatal("task did not start")
+		}
+	}
+}
+
+func must[T any](t testing.TB) func(T, error) T {
+	return func(v T, err error) T {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+}

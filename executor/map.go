@@ -1,0 +1,114 @@
+package executor
+
+import (
+	"context"
+	"iter"
+)
+
+// MapOptions configures [Map]. The zero value submits every input at once.
+type MapOptions struct {
+	// BufferSize, when greater than 0, bounds the tasks submitted and not
+	// yet consumed: Map then submits lazily, BufferSize ahead of the loop,
+	// starting when the loop starts. When 0, Map submits every input
+	// before it returns, as CPython's Executor.map does, even if the
+	// result is never ranged over.
+	BufferSize int
+}
+
+// Map runs fn on every element of in on e and yields the results in input
+// order. A failed element yields its zero value and error, and the loop may
+// go on. When ctx ends, Map yields context.Cause(ctx), cancels the futures
+// not started and stops; a task whose turn comes after ctx ended returns
+// context.Cause(ctx) without calling fn. Stopping the loop early cancels
+// the futures not started. A submission error (such as [ErrShutdown]) is
+// yielded at its element, and ends the sequence.
+func Map[T, R any](ctx context.Context, e *Executor, in iter.Seq[T], fn func(context.Context, T) (R, error), opts MapOptions) iter.Seq2[R, error] {
+	submit := func(x T) (*Future[R], error) {
+		return Submit(e, func(tctx context.Context) (R, error) {
+			if ctx.Err() != nil {
+				var zero R
+				return zero, context.Cause(ctx)
+			}
+			return fn(tctx, x)
+		})
+	}
+	if opts.BufferSize <= 0 {
+		var fs []*Future[R]
+		var serr error
+		for x := range in {
+			f, err := submit(x)
+			if err != nil {
+				serr = err
+				break
+			}
+			fs = append(fs, f)
+		}
+		return func(yield func(R, error) bool) {
+			consume(ctx, fs, yield, serr)
+		}
+	}
+	return func(yield func(R, error) bool) {
+		next, stop := iter.Pull(in)
+		defer stop()
+		window := make([]*Future[R], 0, opts.BufferSize)
+		var serr error
+		fill := func() {
+			for serr == nil && len(window) < opts.BufferSize {
+				x, ok := next()
+				if !ok {
+					return
+				}
+				f, err := submit(x)
+				if err != nil {
+					serr = err
+					return
+				}
+				window = append(window, f)
+			}
+		}
+		defer func() { cancelAll(window) }()
+		for fill(); len(window) > 0; fill() {
+			f := window[0]
+			window = window[1:]
+			v, err := f.Result(ctx)
+			if err != nil && ctx.Err() != nil && !f.IsDone() {
+				f.Cancel()
+				yield(v, context.Cause(ctx))
+				return
+			}
+			if !yield(v, err) {
+				return
+			}
+		}
+		if serr != nil {
+			var zero R
+			yield(zero, serr)
+		}
+	}
+}
+
+// consume yields the results of fs in order, then serr if not nil.
+func consume[R any](ctx context.Context, fs []*Future[R], yield func(R, error) bool, serr error) {
+	for i, f := range fs {
+		v, err := f.Result(ctx)
+		if err != nil && ctx.Err() != nil && !f.IsDone() {
+			cancelAll(fs[i:])
+			yield(v, context.Cause(ctx))
+			return
+		}
+		if !yield(v, err) {
+			cancelAll(fs[i+1:])
+			return
+		}
+	}
+	if serr != nil {
+		var zero R
+		yield(zero, serr)
+	}
+}
+
+func cancelAll[R any](fs []*Future[R]) {
+	for _, f := range fs {
+		f.Cancel()
+	}
+}

@@ -1,0 +1,61 @@
+package executor
+
+import "context"
+
+// A task is a queued future, whatever its T.
+type task interface {
+	// run executes the task unless it was cancelled; see Future.run.
+	run(ctx context.Context) (ran, failed bool)
+	// cancelQueued cancels a task taken out of the queue and reports
+	// whether it ends cancelled (never started).
+	cancelQueued() bool
+	// fail finishes a queued task with err and reports whether it did.
+	fail(err error) bool
+	// abort finishes a running task with err: its function called
+	// runtime.Goexit and will never return.
+	abort(err error)
+}
+
+// ring is a growable FIFO ring buffer of tasks. It is not safe for
+// concurrent use: Executor.mu guards the executor's ring.
+type ring struct {
+	buf  []task // len(buf) is zero or a power of two
+	head int    // index of the oldest task
+	n    int    // number of tasks
+}
+
+func (r *ring) push(t task) {
+	if r.n == len(r.buf) {
+		r.grow()
+	}
+	r.buf[(r.head+r.n)&(len(r.buf)-1)] = t
+	r.n++
+}
+
+func (r *ring) grow() {
+	size := max(64, 2*len(r.buf))
+	buf := make([]task, size)
+	for i := range r.n {
+		buf[i] = r.buf[(r.head+i)&(len(r.buf)-1)]
+	}
+	r.buf, r.head = buf, 0
+}
+
+// pop removes and returns the oldest task, or nil.
+func (r *ring) pop() task {
+	if r.n == 0 {
+		return nil
+	}
+	t := r.buf[r.head]
+	r.buf[r.head] = nil // no stale reference from the buffer
+	r.head = (r.head + 1) & (len(r.buf) - 1)
+	r.n--
+	return t
+}
+
+// take moves every task out into the returned ring, leaving r empty.
+func (r *ring) take() ring {
+	out := *r
+	*r = ring{}
+	return out
+}

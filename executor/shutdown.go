@@ -1,0 +1,115 @@
+package executor
+
+import "context"
+
+// ShutdownOptions says how [Executor.Shutdown] shuts down. The zero value
+// neither waits nor cancels.
+type ShutdownOptions struct {
+	// Wait makes Shutdown return only when every worker goroutine ended
+	// (or ctx ended).
+	Wait bool
+	// CancelFutures cancels the futures still queued; otherwise the
+	// workers run them before they exit.
+	CancelFutures bool
+}
+
+// Shutdown stops the executor accepting tasks: Submit and Go return
+// [ErrShutdown] from now on, and no worker starts any more. Queued tasks
+// still run unless opts.CancelFutures. With opts.Wait it returns when every
+// worker goroutine ended, or context.Cause(ctx) when ctx ends first.
+// Shutdown is idempotent: later calls cancel and wait as asked. Called with
+// Wait from one of the executor's own tasks or done-callbacks it waits for
+// itself until ctx ends, as CPython's join of the current thread would.
+func (e *Executor) Shutdown(ctx context.Context, opts ShutdownOptions) error {
+	var queued ring
+	e.mu.Lock()
+	e.beginShutdownLocked(false)
+	if opts.CancelFutures {
+		queued = e.queue.take()
+	}
+	e.mu.Unlock()
+	e.unregister()
+	for t := queued.pop(); t != nil; t = queued.pop() {
+		t.cancelQueued()
+	}
+	if opts.Wait {
+		return e.AwaitTermination(ctx)
+	}
+	return nil
+}
+
+// ShutdownNow shuts down like Shutdown, cancels every queued future and the
+// context of every running task, and returns how many queued tasks never
+// started. It does not wait; see [Executor.AwaitTermination]. The queue is
+// taken out in one step under the lock, so ShutdownNow is quick however
+// long the queue is.
+func (e *Executor) ShutdownNow() int {
+	e.mu.Lock()
+	e.beginShutdownLocked(false)
+	queued := e.queue.take()
+	e.mu.Unlock()
+	e.cancelCtx()
+	e.unregister()
+	n := 0
+	for t := queued.pop(); t != nil; t = queued.pop() {
+		if t.cancelQueued() {
+			n++
+		}
+	}
+	return n
+}
+
+// AwaitTermination waits until shutdown began and every worker goroutine
+// ended, or returns context.Cause(ctx) when ctx ends first.
+func (e *Executor) AwaitTermination(ctx context.Context) error {
+	select {
+	case <-e.terminated:
+		return nil
+	default:
+	}
+	select {
+	case <-e.terminated:
+		return nil
+	case <-ctx.Done():
+		return context.Cause(ctx)
+	}
+}
+
+// Stats is a snapshot of an executor's counters.
+type Stats struct {
+	Submitted   uint64 // tasks accepted (including those run by CallerRuns)
+	Completed   uint64 // tasks that returned a nil error
+	Failed      uint64 // tasks that returned an error or panicked, and queued tasks failed by a broken pool
+	Cancelled   uint64 // futures cancelled before they started
+	Rejected    uint64 // submissions refused by Abort
+	Running     int    // workers not idle: running a task or about to take one
+	Queued      int    // tasks in the queue, including cancelled ones not yet discarded
+	Workers     int    // worker goroutines now
+	IdleWorkers int    // workers parked waiting for a task
+	PeakWorkers int    // the most workers there ever were at once
+}
+
+// Stats returns a snapshot of the counters. The task counters are read
+// without stopping the workers, so Completed+Failed+Cancelled may lag
+// behind the futures already final by the tasks finishing right now.
+func (e *Executor) Stats() Stats {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	s := Stats{
+		Submitted:   e.submitted,
+		Rejected:    e.rejected,
+		Cancelled:   e.cancelled.Load(),
+		Queued:      e.queue.n,
+		Workers:     e.workers,
+		IdleWorkers: len(e.idle),
+		PeakWorkers: e.peak,
+		Completed:   e.retired.completed.Load() + e.extra.completed.Load(),
+		Failed:      e.retired.failed.Load() + e.extra.failed.Load(),
+	}
+	s.Running = s.Workers - s.IdleWorkers
+	for w := range e.all {
+		s.Completed += w.n.completed.Load()
+		s.Failed += w.n.failed.Load()
+	}
+	return s
+}

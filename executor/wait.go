@@ -1,0 +1,170 @@
+package executor
+
+import (
+	"context"
+	"fmt"
+	"iter"
+)
+
+// WaitMode says when [Wait] returns.
+type WaitMode int
+
+const (
+	// AllCompleted returns when every future is final (the default).
+	AllCompleted WaitMode = iota
+	// FirstCompleted returns when any future is final.
+	FirstCompleted
+	// FirstException returns when any future finishes with an error, or
+	// when every future is final. Cancelled futures do not count as errors.
+	FirstException
+)
+
+func (m WaitMode) String() string {
+	switch m {
+	case AllCompleted:
+		return "AllCompleted"
+	case FirstCompleted:
+		return "FirstCompleted"
+	case FirstException:
+		return "FirstException"
+	}
+	return fmt.Sprintf("WaitMode(%d)", int(m))
+}
+
+// dedupe returns fs without repeats, in first-seen order.
+func dedupe(fs []Waitable) []Waitable {
+	if len(fs) < 2 {
+		return fs
+	}
+	seen := make(map[*core]struct{}, len(fs))
+	out := make([]Waitable, 0, len(fs))
+	for _, f := range fs {
+		if f == nil {
+			panic("executor: nil future")
+		}
+		c := f.futureCore()
+		if _, ok := seen[c]; !ok {
+			seen[c] = struct{}{}
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// raised reports whether a final future finished with an error.
+func raised(c *core) bool { return c.state.Load() == stateFinished && c.err != nil }
+
+// subscription listens on a set of futures: each one that becomes final is
+// sent once on ch, which has room for all of them.
+type subscription struct {
+	ch      chan Waitable
+	pending []Waitable
+}
+
+// subscribe splits fs into those already final and those it listens on.
+func subscribe(fs []Waitable) (final []Waitable, s *subscription) {
+	s = &subscription{ch: make(chan Waitable, len(fs))}
+	for _, f := range fs {
+		c := f.futureCore()
+		if isFinal(c.state.Load()) || !c.listen(func(l *listeners) { l.waiters = append(l.waiters, waiter{ch: s.ch, w: f}) }) {
+			final = append(final, f)
+			continue
+		}
+		s.pending = append(s.pending, f)
+	}
+	return final, s
+}
+
+// cancel stops listening, so that no stale waiter stays on a future.
+func (s *subscription) cancel() {
+	for _, f := range s.pending {
+		f.futureCore().removeWaiter(s.ch)
+	}
+}
+
+// Wait waits until the futures satisfy mode (see [WaitMode]) or ctx ends,
+// and returns those final and those not; a future given twice counts once.
+// When ctx ends first it returns the sets at that moment and
+// context.Cause(ctx). Like CPython's wait, it returns at once when the
+// condition already holds.
+func Wait(ctx context.Context, fs []Waitable, mode WaitMode) (done, notDone []Waitable, err error) {
+	fs = dedupe(fs)
+	final, s := subscribe(fs)
+	defer s.cancel()
+	done = final
+	got := make(map[Waitable]bool, len(s.pending))
+	satisfied := func() bool {
+		switch mode {
+		case FirstCompleted:
+			return len(done) > 0
+		case FirstException:
+			for _, f := range done {
+				if raised(f.futureCore()) {
+					return true
+				}
+			}
+		}
+		return len(done) == len(fs)
+	}
+	for !satisfied() {
+		select {
+		case f := <-s.ch:
+			got[f] = true
+			done = append(done, f)
+		case <-ctx.Done():
+			err = context.Cause(ctx)
+			goto out
+		}
+	}
+out:
+	for _, f := range s.pending {
+		if !got[f] {
+			notDone = append(notDone, f)
+		}
+	}
+	return done, notDone, err
+}
+
+// AsCompleted yields each future once it is final: first those already
+// final, then the others in the order they complete; a future given twice
+// is yielded once. When ctx ends before all are final it yields a nil
+// future and an error "N (of M) futures unfinished" wrapping
+// context.Cause(ctx), and stops. Stopping the loop early is fine.
+func AsCompleted(ctx context.Context, fs []Waitable) iter.Seq2[Waitable, error] {
+	return func(yield func(Waitable, error) bool) {
+		fs := dedupe(fs)
+		final, s := subscribe(fs)
+		defer s.cancel()
+		for _, f := range final {
+			if !yield(f, nil) {
+				return
+			}
+		}
+		for left := len(s.pending); left > 0; left-- {
+			select {
+			case f := <-s.ch:
+				if !yield(f, nil) {
+					return
+				}
+			case <-ctx.Done():
+				yield(nil, &UnfinishedError{Unfinished: left, Total: len(fs), Err: context.Cause(ctx)})
+				return
+			}
+		}
+	}
+}
+
+// UnfinishedError is the error of [AsCompleted] when its context ends
+// before every future is final (CPython's TimeoutError message).
+type UnfinishedError struct {
+	Unfinished, Total int
+	Err               error // context.Cause of the context that ended
+}
+
+func (e *UnfinishedError) Error() string {
+	return fmt.Sprintf("%d (of %d) futures unfinished", e.Unfinished, e.Total)
+}
+
+// Unwrap returns the context's cause, so errors.Is(err,
+// context.DeadlineExceeded) works.
+func (e *UnfinishedError) Unwrap() error { return e.Err }
