@@ -1,0 +1,198 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+
+	"github.com/paddock-go/paddock/internal/scenario"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+var update = flag.Bool("update", false, "rewrite the golden files under testdata")
+
+// fixedReport is a verify report with every kind of verdict, built by hand
+// so that the rendering can be compared byte for byte.
+func fixedReport() verifyReport {
+	kinds := func(counts ...scenario.Count) []scenario.Count { return counts }
+	return verifyReport{
+		Mode: "quick", Seed: 42, GOMAXPROCS: 2,
+		Results: []scenario.Result{
+			{Scenario: "arena", Impl: scenario.Naive, Workers: 20, Rounds: 40, Seed: 42, Ops: 800,
+				Violations: kinds(scenario.Count{Kind: "lost blocks", N: 12}, scenario.Count{Kind: "two owners", N: 3}, scenario.Count{Kind: "hang", N: 0}),
+				Samples:    []string{"lost blocks: after round 0: allocated 9054 != in use 0 + cached 96 + freed 8959", "two owners: image 22", "two owners: image 30"},
+				PeakBytes:  148_897_792, Elapsed: 1234 * time.Millisecond},
+			{Scenario: "arena", Impl: scenario.Paddock, Workers: 20, Rounds: 40, Seed: 42, Ops: 800,
+				Violations: kinds(scenario.Count{Kind: "lost blocks"}, scenario.Count{Kind: "two owners"}, scenario.Count{Kind: "hang"}),
+				PeakBytes:  140_000_000, Elapsed: 987 * time.Millisecond},
+			{Scenario: "freelist", Impl: scenario.Naive, Workers: 8, Rounds: 600, Seed: 42, Ops: 9_600_000,
+				Violations: kinds(scenario.Count{Kind: "two owners"}, scenario.Count{Kind: "panic"}),
+				PeakBytes:  900, Elapsed: 2 * time.Second},
+			{Scenario: "freelist", Impl: scenario.Paddock, Workers: 8, Rounds: 600, Seed: 42, Ops: 9_600_000,
+				Violations: kinds(scenario.Count{Kind: "two owners", N: 1}, scenario.Count{Kind: "panic"}),
+				Samples:    []string{"two owners: worker 3 got an object worker 5 holds"},
+				PeakBytes:  4 << 20, Elapsed: 2500 * time.Millisecond},
+		},
+	}
+}
+
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s differs from the rendering:\ngot:\n%s\nwant:\n%s", path, got, want)
+	}
+}
+
+func TestRenderGolden(t *testing.T) {
+	clean := fixedReport()
+	clean.Results[3].Violations = []scenario.Count{{Kind: "two owners"}, {Kind: "panic"}}
+	clean.Results[3].Samples = nil
+	clean.OK = paddockClean(clean.Results)
+	failed := fixedReport()
+	failed.OK = paddockClean(failed.Results)
+	raced := verifyReport{Mode: "full", Seed: 1, GOMAXPROCS: 8, Note: raceSkipNote, OK: true, Results: clean.Results[1:2]}
+	tests := []struct {
+		name string
+		rep  verifyReport
+	}{
+		{"table_ok.golden", clean},
+		{"table_failed.golden", failed},
+		{"table_race.golden", raced},
+	}
+	for _, tt := range tests {
+		var buf bytes.Buffer
+		if err := renderTable(&buf, tt.rep); err != nil {
+			t.Fatal(err)
+		}
+		golden(t, tt.name, buf.Bytes())
+	}
+	var buf bytes.Buffer
+	if err := renderJSON(&buf, failed); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "verify.json.golden", buf.Bytes())
+}
+
+func TestVerdict(t *testing.T) {
+	t.Parallel()
+	some := []scenario.Count{{Kind: "x", N: 2}}
+	none := []scenario.Count{{Kind: "x"}}
+	tests := []struct {
+		r    scenario.Result
+		want string
+	}{
+		{scenario.Result{Impl: scenario.Paddock, Violations: none}, "ok"},
+		{scenario.Result{Impl: scenario.Paddock, Violations: some}, "FAILED"},
+		{scenario.Result{Impl: scenario.Naive, Violations: some}, "race reproduced"},
+		{scenario.Result{Impl: scenario.Naive, Rounds: 7, Violations: none}, "not reproduced in 7 runs"},
+	}
+	for _, tt := range tests {
+		if got := verdict(tt.r); got != tt.want {
+			t.Errorf("verdict(%+v) = %q, want %q", tt.r, got, tt.want)
+		}
+	}
+}
+
+func TestUsageErrorsExit2(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		args []string
+		want string // in stderr
+	}{
+		{nil, "no command given"},
+		{[]string{"frobnicate"}, `unknown command "frobnicate"`},
+		{[]string{"verify", "--scenario", "nope"}, `--scenario "nope"`},
+		{[]string{"verify", "--impl", "java"}, `--impl "java"`},
+		{[]string{"verify", "--rounds", "-1"}, "--rounds and --workers"},
+		{[]string{"verify", "--quick", "--full"}, "exclude each other"},
+		{[]string{"verify", "--no-such-flag"}, "flag provided but not defined"},
+		{[]string{"verify", "--rounds", "many"}, "invalid value"},
+		{[]string{"verify", "extra"}, `unexpected argument "extra"`},
+	}
+	for _, tt := range tests {
+		var stdout, stderr bytes.Buffer
+		err := run(context.Background(), tt.args, &stdout, &stderr)
+		if got := exitCode(err); got != 2 {
+			t.Errorf("run(%q): exit %d (%v), want 2", tt.args, got, err)
+		}
+		if !strings.Contains(stderr.String(), tt.want) {
+			t.Errorf("run(%q): stderr %q, want it to contain %q", tt.args, stderr.String(), tt.want)
+		}
+	}
+}
+
+func TestExitCode(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		err  error
+		want int
+	}{
+		{nil, 0},
+		{flag.ErrHelp, 0},
+		{usagef("bad"), 2},
+		{errFailed, 1},
+		{errors.New("boom"), 1},
+	}
+	for _, tt := range tests {
+		if got := exitCode(tt.err); got != tt.want {
+			t.Errorf("exitCode(%v) = %d, want %d", tt.err, got, tt.want)
+		}
+	}
+}
+
+// TestVerifyPaddockRuns runs a tiny verify end to end on paddock: it exits
+// 0, prints the table with "ok", and, under -race, says why the naive ports
+// were skipped.
+func TestVerifyPaddockRuns(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	err := run(context.Background(), []string{"verify", "--scenario", "freelist", "--rounds", "2", "--workers", "2"}, &stdout, &stderr)
+	if err != nil {
+		t.Fatalf("verify: %v\n%s", err, stderr.String())
+	}
+	out := stdout.String()
+	if !strings.Contains(out, "freelist  paddock") || !strings.Contains(out, " ok\n") {
+		t.Errorf("stdout lacks the paddock row with verdict ok:\n%s", out)
+	}
+	if strings.Contains(out, "freelist  naive") == raceEnabled {
+		t.Errorf("race build %v, naive row present %v: want the naive row exactly when not under -race:\n%s",
+			raceEnabled, !raceEnabled, out)
+	}
+	if raceEnabled && !strings.Contains(out, "naive ports skipped") {
+		t.Errorf("under -race the output does not say why naive was skipped:\n%s", out)
+	}
+	if !strings.Contains(stderr.String(), "verify: freelist/paddock") {
+		t.Errorf("stderr lacks a progress line:\n%s", stderr.String())
+	}
+}
+
+func TestVerifyJSON(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	err := run(context.Background(), []string{"verify", "--scenario", "freelist", "--impl", "paddock", "--rounds", "1", "--json"}, &stdout, &stderr)
+	if err != nil {
+		t.Fatalf("verify --json: %v\n%s", err, stderr.String())
+	}
+	for _, want := range []string{`"ok": true`, `"verdict": "ok"`, `"scenario": "freelist"`} {
+		if !strings.Contains(stdout.String(), want) {
+			t.Errorf("JSON lacks %s:\n%s", want, stdout.String())
+		}
+	}
+}

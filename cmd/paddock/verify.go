@@ -1,0 +1,174 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"runtime"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/paddock-go/paddock/internal/scenario"
+)
+
+// verifyOptions are verify's flags, checked.
+type verifyOptions struct {
+	scenarios []scenario.Scenario
+	impls     []scenario.Impl
+	rounds    int
+	workers   int
+	seed      uint64
+	full      bool
+	json      bool
+	encode    bool
+}
+
+// raceSkipNote is what verify says when it skips the naive ports.
+const raceSkipNote = "naive ports skipped: this binary was built with -race, and they race by design " +
+	"(the race detector would stop the run at their first race); build without -race to run them"
+
+func parseVerify(args []string, stderr io.Writer) (verifyOptions, error) {
+	fs := flag.NewFlagSet("verify", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var (
+		opt   verifyOptions
+		scen  = fs.String("scenario", "all", "workload to run: "+strings.Join(scenario.Names(), "|")+"|all")
+		impl  = fs.String("impl", "both", "implementation: paddock|naive|both")
+		quick = fs.Bool("quick", false, "quick sizes, the whole run within about a minute (the default)")
+	)
+	fs.IntVar(&opt.rounds, "rounds", 0, "rounds of each seed loop (0: the mode's default)")
+	fs.IntVar(&opt.workers, "workers", 0, "concurrent workers (0: the scenario's default)")
+	fs.Uint64Var(&opt.seed, "seed", 1, "seed of the workloads' random choices")
+	fs.BoolVar(&opt.full, "full", false, "the seed documents' own sizes (e.g. 1000 rounds of 20 workers)")
+	fs.BoolVar(&opt.json, "json", false, "print the results as JSON instead of a table")
+	fs.BoolVar(&opt.encode, "encode", false, "arena: also resize and PNG-encode each image")
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "usage: paddock verify [flags]\n\nRuns each seed's reproducer against its racy port (naive) and against paddock.\n\n")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return opt, err
+		}
+		return opt, &usageError{err.Error()}
+	}
+	if fs.NArg() > 0 {
+		return opt, usagef("verify: unexpected argument %q", fs.Arg(0))
+	}
+	if *quick && opt.full {
+		return opt, usagef("verify: --quick and --full exclude each other")
+	}
+	if opt.rounds < 0 || opt.workers < 0 {
+		return opt, usagef("verify: --rounds and --workers must be 0 (default) or more")
+	}
+	switch *scen {
+	case "all":
+		opt.scenarios = scenario.All()
+	default:
+		s, ok := scenario.Lookup(*scen)
+		if !ok {
+			return opt, usagef("verify: --scenario %q: want one of %s or all", *scen, strings.Join(scenario.Names(), ", "))
+		}
+		opt.scenarios = []scenario.Scenario{s}
+	}
+	switch *impl {
+	case "both":
+		opt.impls = []scenario.Impl{scenario.Naive, scenario.Paddock}
+	case string(scenario.Naive), string(scenario.Paddock):
+		opt.impls = []scenario.Impl{scenario.Impl(*impl)}
+	default:
+		return opt, usagef("verify: --impl %q: want paddock, naive or both", *impl)
+	}
+	return opt, nil
+}
+
+// verifyReport is everything verify prints: the run's settings and one
+// result per scenario and implementation.
+type verifyReport struct {
+	Mode       string            `json:"mode"`
+	Seed       uint64            `json:"seed"`
+	GOMAXPROCS int               `json:"gomaxprocs"`
+	Note       string            `json:"note,omitempty"`
+	Results    []scenario.Result `json:"-"`
+	Rows       []jsonRow         `json:"results"`
+	OK         bool              `json:"ok"`
+}
+
+func runVerify(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	opt, err := parseVerify(args, stderr)
+	if err != nil {
+		return err
+	}
+	rep := verifyReport{Mode: "quick", Seed: opt.seed, GOMAXPROCS: runtime.GOMAXPROCS(0)}
+	if opt.full {
+		rep.Mode = "full"
+	}
+	impls := opt.impls
+	if raceEnabled && slices.Contains(impls, scenario.Naive) {
+		impls = slices.DeleteFunc(slices.Clone(impls), func(i scenario.Impl) bool { return i == scenario.Naive })
+		rep.Note = raceSkipNote
+	}
+	prog := newProgress(stderr)
+	for _, s := range opt.scenarios {
+		for _, impl := range impls {
+			cfg := scenario.Config{
+				Impl: impl, Workers: opt.workers, Rounds: opt.rounds, Seed: opt.seed,
+				Full: opt.full, Encode: opt.encode,
+			}
+			label := s.Name + "/" + string(impl)
+			cfg.Progress = func(done, total int) { prog.update(label, done, total) }
+			prog.start(label)
+			res, err := s.Run(ctx, cfg)
+			prog.finish(label, res)
+			if err != nil {
+				return fmt.Errorf("verify %s: %w", label, err)
+			}
+			rep.Results = append(rep.Results, res)
+		}
+	}
+	rep.OK = paddockClean(rep.Results)
+	if opt.json {
+		err = renderJSON(stdout, rep)
+	} else {
+		err = renderTable(stdout, rep)
+	}
+	if err != nil {
+		return err
+	}
+	if !rep.OK {
+		return errFailed
+	}
+	return nil
+}
+
+// paddockClean reports whether no paddock result had a violation.
+func paddockClean(results []scenario.Result) bool {
+	for _, r := range results {
+		if r.Impl == scenario.Paddock && r.Total() > 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// verdict is the last column of the table.
+func verdict(r scenario.Result) string {
+	switch {
+	case r.Impl == scenario.Paddock && r.Total() == 0:
+		return "ok"
+	case r.Impl == scenario.Paddock:
+		return "FAILED"
+	case r.Total() > 0:
+		return "race reproduced"
+	default:
+		return fmt.Sprintf("not reproduced in %d runs", r.Rounds)
+	}
+}
+
+// elapsed rounds a duration for display.
+func elapsed(d time.Duration) string {
+	return d.Round(10 * time.Millisecond).String()
+}

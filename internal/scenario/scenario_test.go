@@ -1,0 +1,111 @@
+package scenario_test
+
+import (
+	"context"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/paddock-go/paddock/internal/scenario"
+	"github.com/paddock-go/paddock/internal/schedpoint"
+)
+
+func TestLookup(t *testing.T) {
+	t.Parallel()
+	names := scenario.Names()
+	for _, name := range names {
+		s, ok := scenario.Lookup(name)
+		if !ok || s.Name != name {
+			t.Errorf("Lookup(%q) = %q, %v; want the scenario", name, s.Name, ok)
+		}
+		if !slices.Contains(s.Kinds, scenario.KindHang) || !slices.Contains(s.Kinds, scenario.KindPanic) {
+			t.Errorf("scenario %q kinds %v: want hang and panic among them", name, s.Kinds)
+		}
+	}
+	if _, ok := scenario.Lookup("nope"); ok {
+		t.Errorf("Lookup(%q) found a scenario", "nope")
+	}
+}
+
+func TestRunRejectsBadConfig(t *testing.T) {
+	t.Parallel()
+	s, _ := scenario.Lookup("freelist")
+	for _, cfg := range []scenario.Config{
+		{Impl: "other"},
+		{Workers: -1},
+		{Rounds: -1},
+		{Deadline: -1},
+	} {
+		if _, err := s.Run(context.Background(), cfg); err == nil {
+			t.Errorf("Run(%+v): got no error, want one", cfg)
+		}
+	}
+}
+
+// TestResultShape: a run reports one count per kind, in the scenario's
+// order, and the settings it ran with (defaults filled in).
+func TestResultShape(t *testing.T) {
+	t.Parallel()
+	s, _ := scenario.Lookup("freelist")
+	res, err := s.Run(context.Background(), scenario.Config{Rounds: 1, Seed: 7})
+	if err != nil {
+		t.Fatal(err)
+	}
+	kinds := make([]string, len(res.Violations))
+	for i, c := range res.Violations {
+		kinds[i] = c.Kind
+	}
+	if !slices.Equal(kinds, s.Kinds) {
+		t.Errorf("kinds %v, want %v", kinds, s.Kinds)
+	}
+	if res.Impl != scenario.Paddock || res.Rounds != 1 || res.Seed != 7 || res.Workers == 0 || res.Ops == 0 {
+		t.Errorf("got %+v, want impl paddock, 1 round, seed 7, workers and ops filled in", res)
+	}
+}
+
+// seedsFor is how many seeds each scenario runs on paddock in
+// TestPaddockManySeeds, with the per-seed run made tiny. Only the gil
+// scenario draws on its seed beyond naming (its sleeps), so it is the one
+// worth 1,000 seeds; arena's workload is the same for every seed and
+// costs the most, so it runs fewer. Under -race everything is about ten
+// times slower, so -short cuts the counts by ten.
+var seedsFor = map[string]struct {
+	seeds int
+	cfg   scenario.Config
+}{
+	"arena":    {20, scenario.Config{Workers: 4, Rounds: 1}},
+	"freelist": {1000, scenario.Config{Workers: 4, Rounds: 1}},
+	"gil":      {1000, scenario.Config{Workers: 4, Rounds: 1}},
+	"executor": {1000, scenario.Config{Workers: 4, Rounds: 1}},
+}
+
+// TestPaddockManySeeds runs every scenario on paddock across many seeds and
+// requires no violation at all. naive_test.go runs the same scenarios, with
+// the same detectors, against internal/naive's racy ports and requires them
+// to fire: that is how we know this test can fail.
+func TestPaddockManySeeds(t *testing.T) {
+	defer scenario.ShrinkGILTiming(5 * time.Second)() // generous: paddock's daemons stop at once
+	for _, s := range scenario.All() {
+		plan, ok := seedsFor[s.Name]
+		if !ok {
+			t.Fatalf("no seed plan for scenario %q", s.Name)
+		}
+		seeds := plan.seeds
+		if testing.Short() || raceEnabled {
+			seeds = max(seeds/10, 2)
+		}
+		t.Run(s.Name, func(t *testing.T) {
+			for seed := range uint64(seeds) {
+				cfg := plan.cfg
+				cfg.Impl, cfg.Seed = scenario.Paddock, seed
+				res, err := s.Run(context.Background(), cfg)
+				if err != nil {
+					t.Fatalf("seed %d: %v", seed, err)
+				}
+				if res.Total() > 0 {
+					t.Fatalf("seed %d (%s): %v: %v", seed, schedpoint.Describe(), res.Violations, res.Samples)
+				}
+			}
+		})
+	}
+}
