@@ -1,4 +1,80 @@
 // Package gil is CPython's global interpreter lock done right for Go: a
-// fair lock for the threads of a [lifecycle.Runtime] that never returns to a
-// thread that must exit.
+// fair lock for the threads of a [lifecycle.Runtime], with CPython's switch
+// interval, that never returns to a thread that must exit.
+//
+// # The problem
+//
+// CPython's take_gil checked whether a daemon thread must exit only before
+// waiting for the GIL (shared/seeds/cpython-gil-daemon-finalization.txt).
+// A daemon that passed that check and was waiting when the runtime
+// finalized took the GIL afterwards and used its thread state, which
+// finalization had freed: crashes (0xdddddddddddddddd in tstate->interp) and
+// hangs. The final fix checks "must exit" before waiting, while waiting and
+// after taking the lock. internal/naive keeps the single-check version, and
+// this package's tests show that their detectors catch it.
+//
+// # Design
+//
+// The lock word is the holder's [lifecycle.Thread.ID] (0 when free), taken
+// by compare-and-swap, so an uncontended Acquire and Release cost two
+// atomic operations on the lock plus two on the thread's state word. A thread
+// that finds the lock held counts itself in a waiter count, tries the word
+// once more, and queues. Release reads the count after freeing the word;
+// the waiter raises it before its last try; both are sequentially
+// consistent atomics, so one of them sees the other and no waiter stays
+// queued behind a free lock. When threads wait, Release hands the lock
+// directly to the longest waiter (FIFO); the hand-off happens before the
+// waiter is woken, so a releasing thread cannot take it back.
+//
+// A waiter that waits a whole switch interval ([Lock.SetSwitchInterval],
+// 5 ms by default, as CPython's sys.setswitchinterval) with no hand-off sets
+// a drop request. The holder sees it at its next [Lock.Yield] (the eval
+// loop's check: one atomic load when nothing is asked), hands the lock to
+// the head of the queue and queues behind: CPython's FORCE_SWITCHING, by
+// construction. [Lock.Stats] counts Switches, ForcedSwitches, DropRequests
+// and the longest wait.
+//
+// # Finalization
+//
+// [Lock.Acquire] checks "must exit" three times, and each check reads only
+// the runtime's atomic finalizing flag, never the thread state:
+//
+//   - before waiting: a daemon of a finalizing runtime is stopped at once;
+//   - while waiting: finalization closes [lifecycle.Thread.Stopping], which
+//     wakes the waiter; it leaves the queue (or, if the lock was handed to it
+//     meanwhile, hands it on) and is stopped;
+//   - after taking the lock: [lifecycle.Thread.Attach] refuses a thread
+//     marked SHUTTING_DOWN, atomically with Finalize's release of its state,
+//     and the flag is read once more after attaching; either way the lock is
+//     given back before the thread is stopped.
+//
+// So a SHUTTING_DOWN thread never returns from Acquire holding the lock,
+// and no thread state is used after its release. A stopped thread parks
+// (see the lifecycle package doc for why it does not unwind); a deferred
+// Release that runs when the runtime is reaped does nothing, since the stop
+// already gave the lock back. A non-daemon thread still running after its
+// runtime finalized (Finalize gave up waiting for it) is not stopped:
+// Acquire returns an error wrapping [lifecycle.ErrFinalizing].
+//
+// # Panics
+//
+// Misuse panics with the prefix "gil: ": Release or Yield by a thread that
+// does not hold the lock, Acquire by a thread that holds it already or that
+// belongs to another runtime, a nil thread.
+//
+// # Example
+//
+//	l := gil.New(rt)
+//	rt.Go("worker", func(t *lifecycle.Thread) {
+//		if err := l.Acquire(t); err != nil {
+//			return
+//		}
+//		for _, item := range items {
+//			process(item)
+//			if err := l.Yield(t); err != nil { // lets waiters in
+//				return
+//			}
+//		}
+//		l.Release(t)
+//	})
 package gil

@@ -85,7 +85,7 @@ func (l *Lock) Holder() *lifecycle.Thread {
 	return nil
 }
 
-// Stats are a Lock's counters since New.
+// Stats are a Lock's counters since New: a plain value, copied freely.
 type Stats struct {
 	Switches       uint64        // hand-offs of the lock from its holder to a waiting thread
 	ForcedSwitches uint64        // hand-offs made because a waiter asked the holder to drop
@@ -184,7 +184,7 @@ func (l *Lock) Release(t *lifecycle.Thread) {
 // Yield is the eval loop's check: when a waiter asked for a drop (or t must
 // exit), t gives the lock to the longest waiter and queues behind it, so it
 // cannot take the lock back before another thread took it. Otherwise it
-// costs one atomic load. Yield may stop t as Acquire does, and returns
+// costs three plain atomic loads. Yield may stop t as Acquire does, and returns
 // Acquire's error.
 func (l *Lock) Yield(t *lifecycle.Thread) error {
 	if !l.dropRequest.Load() && !l.rt.Finalizing() {

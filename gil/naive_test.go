@@ -63,3 +63,33 @@ func TestReproducerCatchesNaive(t *testing.T) {
 	}
 	t.Logf("caught in %d of %d seeds", caught, seeds)
 }
+
+// Under -tags schedtest, a sleep between the single check and the wait puts
+// a daemon in the window in nearly every run, so the detectors must catch
+// the naive take_gil in most seeds.
+func TestReproducerCatchesNaiveSchedPoints(t *testing.T) {
+	if !schedpoint.Enabled {
+		t.Skip("needs -tags schedtest")
+	}
+	t.Parallel()
+	const seeds = 10
+	cfg := defaultRepro
+	cfg.hangAt = 200 * time.Millisecond
+	caught := 0
+	for seed := range uint64(seeds) {
+		restore := schedpoint.Set(schedpoint.Policy{
+			Seed: seed, P: 1, Action: schedpoint.ActionSleep,
+			Max: 20 * time.Millisecond, Filter: "naive.gil.take.afterCheck",
+		})
+		o := reproduce(t, naiveSystem(t), cfg, seed)
+		if o.bad() {
+			caught++
+		}
+		restore()
+		t.Logf("seed %d: %+v", seed, o)
+	}
+	if caught < seeds/2 {
+		t.Fatalf("caught the single-check take_gil in %d of %d seeds, want at least %d", caught, seeds, seeds/2)
+	}
+	t.Logf("caught in %d of %d seeds", caught, seeds)
+}

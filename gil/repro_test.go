@@ -154,3 +154,23 @@ func TestReproducerManySeeds(t *testing.T) {
 		}
 	}
 }
+
+// Under -tags schedtest, the same reproducer with scheduling points that
+// sleep at every edge of gil and lifecycle, to widen each window (between
+// the checks and the waits, at hand-offs, between marking and releasing).
+func TestReproducerSchedPoints(t *testing.T) {
+	if !schedpoint.Enabled {
+		t.Skip("needs -tags schedtest")
+	}
+	for seed := range uint64(8) {
+		restore := schedpoint.Set(schedpoint.Policy{
+			Seed: seed, P: 0.3, Action: schedpoint.ActionSleep,
+			Max: 300 * time.Microsecond, Filter: "gil.|lifecycle.",
+		})
+		o := reproduce(t, paddockSystem(t), defaultRepro, seed)
+		if o.bad() {
+			t.Errorf("%s: %+v", schedpoint.Describe(), o)
+		}
+		restore()
+	}
+}

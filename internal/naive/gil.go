@@ -4,7 +4,7 @@
 // after taking it (shared/seeds/cpython-gil-daemon-finalization.txt; the
 // later fixes 9229eeee and a36adfa6 added the other two checks). With it
 // comes a naive runtime that does what Py_FinalizeEx did: set the atomic
-// finalizing flag, take the GIL as the main thread, release the daemon
+// finalizing flag while holding the GIL as the main thread, release the daemon
 // threads' states (poisoned with 0xdd bytes, as CPython's debug allocator
 // fills freed memory), and drop the GIL again. A daemon that passed the
 // single check and was waiting for the GIL then takes it and touches its
@@ -109,9 +109,10 @@ func (rt *GILRuntime) start(name string, daemon bool, fn func(*GILThread)) error
 	return nil
 }
 
-// Finalize does what Py_FinalizeEx does: join the non-daemon threads, set
-// the finalizing flag, take the GIL as the main thread, release every
-// daemon thread's state and drop the GIL.
+// Finalize does what Py_FinalizeEx does: join the non-daemon threads, take
+// the GIL as the main thread, set the finalizing flag, release every daemon
+// thread's state, and drop the GIL (the slow_exit patch of bpo-39877 keeps
+// the process alive after that, which the caller does).
 func (rt *GILRuntime) Finalize(ctx context.Context) error {
 	rt.mu.Lock()
 	rt.begun = true
@@ -124,12 +125,13 @@ func (rt *GILRuntime) Finalize(ctx context.Context) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
-	rt.finalizing.Store(true)
+	// The main thread holds the GIL through finalization, as in CPython.
 	if g != nil {
 		if err := g.Acquire(rt.main); err != nil {
 			return err
 		}
 	}
+	rt.finalizing.Store(true)
 	rt.mu.Lock()
 	for _, t := range rt.threads {
 		if t.daemon {
