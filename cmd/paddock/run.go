@@ -25,6 +25,7 @@ const usage = `usage: paddock <command> [flags]
 
 commands:
   verify   run the seeds' reproducers against the racy ports and paddock
+  bench    compare paddock with its peers: table and charts (bench/)
 run 'paddock <command> -h' for the flags of a command
 `
 
@@ -60,6 +61,8 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	switch args[0] {
 	case "verify":
 		return runVerify(ctx, args[1:], stdout, stderr)
+	case "bench":
+		return runBench(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

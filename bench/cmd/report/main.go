@@ -21,12 +21,13 @@
 // -bench runs a single pattern instead of the plan. -from redraws the table
 // and charts from a results file without running anything.
 //
-// Exit status: 2 for a usage error, 1 when a run or a write fails.
+// Exit status: 0 for -h, 2 for a usage error, 1 when a run or a write fails.
 package main
 
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"os"
 	"os/signal"
@@ -36,6 +37,9 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
+	if errors.Is(err, flag.ErrHelp) {
+		return // the usage was printed
+	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "report:", err)
 		if errors.As(err, new(usageError)) {

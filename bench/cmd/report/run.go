@@ -54,7 +54,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.baseline, "baseline", "paddock", "the implementation compared with the others")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			return o, usageError{"help requested"}
+			return o, err
 		}
 		return o, usageError{err.Error()}
 	}

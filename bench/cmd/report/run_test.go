@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"flag"
 	"image/png"
 	"io"
 	"os"
@@ -97,12 +98,23 @@ func TestUsageErrors(t *testing.T) {
 		{"-nosuchflag"},
 		{"extra"},
 		{"-from", "x.txt", "-full"},
-		{"-h"},
 	} {
 		err := run(context.Background(), args, io.Discard, io.Discard)
 		if !errors.As(err, new(usageError)) {
 			t.Errorf("%q: got %v, want a usage error", args, err)
 		}
+	}
+}
+
+func TestHelp(t *testing.T) {
+	t.Parallel()
+	var stderr bytes.Buffer
+	err := run(context.Background(), []string{"-h"}, io.Discard, &stderr)
+	if !errors.Is(err, flag.ErrHelp) {
+		t.Errorf("got %v, want flag.ErrHelp", err)
+	}
+	if !strings.Contains(stderr.String(), "-full") {
+		t.Errorf("got usage %q, want the flags listed", stderr.String())
 	}
 }
 
