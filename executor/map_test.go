@@ -1,0 +1,177 @@
+package executor_test
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/paddock-go/paddock/executor"
+)
+
+func square(_ context.Context, x int) (int, error) { return x * x, nil }
+
+// TestMap is CPython's test_map: results in input order, for both the
+// eager and the buffered form.
+func TestMap(t *testing.T) {
+	t.Parallel()
+	for _, buf := range []int{0, 1, 3, 100} {
+		e := newExecutor(t)
+		var got []int
+		for v, err := range executor.Map(testCtx(t), e, slices.Values([]int{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}), square, executor.MapOptions{BufferSize: buf}) {
+			if err != nil {
+				t.Fatal(err)
+			}
+			got = append(got, v)
+		}
+		if want := []int{0, 1, 4, 9, 16, 25, 36, 49, 64, 81}; !slices.Equal(got, want) {
+			t.Fatalf("BufferSize %d: got %v, want %v", buf, got, want)
+		}
+	}
+}
+
+// TestMapException is test_map_exception: divmod(1, 0) fails at its place.
+func TestMapException(t *testing.T) {
+	t.Parallel()
+	e := newExecutor(t)
+	div := func(_ context.Context, d int) (int, error) {
+		if d == 0 {
+			return 0, errors.New("integer division by zero")
+		}
+		return 1 / d, nil
+	}
+	var got []string
+	for v, err := range executor.Map(testCtx(t), e, slices.Values([]int{2, 3, 0, 5}), div, executor.MapOptions{}) {
+		if err != nil {
+			got = append(got, err.Error())
+			continue
+		}
+		got = append(got, string(rune('0'+v)))
+	}
+	if want := []string{"0", "0", "integer division by zero", "0"}; !slices.Equal(got, want) {
+		t.Fatalf("got %q, want %q", got, want)
+	}
+}
+
+// TestMapTimeout is test_map_timeout, and CPython's
+// test_map_cancels_current_future on timeout: the first results arrive,
+// then the context's error, and the futures not started are cancelled.
+func TestMapTimeout(t *testing.T) {
+	t.Parallel()
+	e := newExecutor(t, executor.WithMaxWorkers(1))
+	var calls atomic.Int64
+	block := make(chan struct{})
+	defer close(block)
+	fn := func(ctx context.Context, x int) (int, error) {
+		calls.Add(1)
+		if x == 2 {
+			select {
+			case <-block:
+			case <-ctx.Done():
+			}
+		}
+		return x, nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Millisecond)
+	defer cancel()
+	var got []int
+	var last error
+	for v, err := range executor.Map(ctx, e, slices.Values([]int{0, 1, 2, 3, 4}), fn, executor.MapOptions{}) {
+		if err != nil {
+			last = err
+			continue
+		}
+		got = append(got, v)
+	}
+	if !slices.Equal(got, []int{0, 1}) || !errors.Is(last, context.DeadlineExceeded) {
+		t.Fatalf("got %v, %v, want [0 1], DeadlineExceeded", got, last)
+	}
+	if st := e.Stats(); st.Cancelled != 2 {
+		t.Fatalf("got Cancelled %d, want 2 (the futures not started)", st.Cancelled)
+	}
+	if n := calls.Load(); n != 3 {
+		t.Fatalf("got %d calls, want 3", n)
+	}
+}
+
+// TestMapSubmitsWithoutIteration is test_map_submits_without_iteration
+// (issue 11777): the eager Map runs every element even if never ranged.
+func TestMapSubmitsWithoutIteration(t *testing.T) {
+	t.Parallel()
+	e := newExecutor(t)
+	var ran atomic.Int64
+	_ = executor.Map(testCtx(t), e, slices.Values([]int{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}), func(_ context.Context, x int) (int, error) {
+		ran.Add(1)
+		return x, nil
+	}, executor.MapOptions{})
+	if err := e.Shutdown(testCtx(t), executor.ShutdownOptions{Wait: true}); err != nil {
+		t.Fatal(err)
+	}
+	if got := ran.Load(); got != 10 {
+		t.Fatalf("got %d calls, want 10", got)
+	}
+}
+
+// TestMapBufferBoundsWork: with BufferSize n, no more than n tasks are
+// submitted and not consumed, and breaking early cancels the rest.
+func TestMapBufferBoundsWork(t *testing.T) {
+	t.Parallel()
+	e := newExecutor(t, executor.WithMaxWorkers(8))
+	const buf = 3
+	var pulled, consumed atomic.Int64
+	in := func(yield func(int) bool) {
+		for i := range 1000 {
+			if pulled.Load()-consumed.Load() > buf {
+				t.Errorf("pulled %d with %d consumed, want at most %d ahead", pulled.Load(), consumed.Load(), buf)
+			}
+			pulled.Add(1)
+			if !yield(i) {
+				return
+			}
+		}
+	}
+	for v, err := range executor.Map(testCtx(t), e, in, square, executor.MapOptions{BufferSize: buf}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		consumed.Add(1)
+		if v == 20*20 {
+			break
+		}
+	}
+	if err := e.Shutdown(testCtx(t), executor.ShutdownOptions{Wait: true}); err != nil {
+		t.Fatal(err)
+	}
+	if st := e.Stats(); st.Submitted > 21+buf || st.Completed+st.Cancelled != st.Submitted {
+		t.Fatalf("got %+v, want at most %d submitted, each completed or cancelled", st, 21+buf)
+	}
+}
+
+// TestMapStopEarlyCancels: breaking out of an eager Map cancels what has
+// not started. One worker: element 0 returns at once, element 1 blocks, so
+// elements 2 and 3 are still queued when the loop breaks after element 0.
+func TestMapStopEarlyCancels(t *testing.T) {
+	t.Parallel()
+	e := newExecutor(t, executor.WithMaxWorkers(1))
+	g := newGate(1)
+	var ran [4]atomic.Bool
+	fn := func(ctx context.Context, x int) (int, error) {
+		ran[x].Store(true)
+		if x == 1 {
+			return 0, g.task(ctx)
+		}
+		return x, nil
+	}
+	for range executor.Map(testCtx(t), e, slices.Values([]int{0, 1, 2, 3}), fn, executor.MapOptions{}) {
+		break
+	}
+	close(g.release)
+	if err := e.Shutdown(testCtx(t), executor.ShutdownOptions{Wait: true}); err != nil {
+		t.Fatal(err)
+	}
+	if ran[2].Load() || ran[3].Load() || e.Stats().Cancelled < 2 {
+		t.Fatalf("got elements 2, 3 ran %v, %v, Cancelled %d; want not run, at least 2 cancelled", ran[2].Load(), ran[3].Load(), e.Stats().Cancelled)
+	}
+}

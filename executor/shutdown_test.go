@@ -1,0 +1,260 @@
+package executor_test
+
+import (
+	"context"
+	"errors"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/paddock-go/paddock/executor"
+	"github.com/paddock-go/paddock/lifecycle"
+)
+
+func TestSubmitAfterShutdown(t *testing.T) {
+	t.Parallel()
+	e := newExecutor(t)
+	if err := e.Shutdown(testCtx(t), executor.ShutdownOptions{Wait: true}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Go(func(context.Context) error { return nil }); !errors.Is(err, executor.ErrShutdown) || errors.Is(err, executor.ErrFinalizing) {
+		t.Fatalf("got %v, want ErrShutdown", err)
+	}
+	// Idempotent.
+	if err := e.Shutdown(testCtx(t), executor.ShutdownOptions{Wait: true, CancelFutures: true}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestShutdownRace12456 is test_shutdown_race_issue12456: submit then shut
+// down at once, many times; never a hang, every future resolved.
+func TestShutdownRace12456(t *testing.T) {
+	t.Parallel()
+	for range 50 {
+		e := newExecutor(t)
+		f := must[*executor.Future[int]](t)(executor.Submit(e, func(context.Context) (int, error) { return 2 << 3, nil }))
+		if err := e.Shutdown(testCtx(t), executor.ShutdownOptions{Wait: true}); err != nil {
+			t.Fatal(err)
+		}
+		if !f.IsDone() {
+			t.Fatalf("got %v after Shutdown(Wait), want done", f)
+		}
+	}
+}
+
+// TestSubmitDuringFinalization is test_submit_after_interpreter_shutdown:
+// exit hooks that submit get ErrFinalizing, which is also ErrShutdown.
+func TestSubmitDuringFinalization(t *testing.T) {
+	t.Parallel()
+	rt := lifecycle.New()
+	e, err := executor.New(executor.WithRuntime(rt))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var errs []error
+	hook := func(context.Context) error {
+		_, err := e.Go(func(context.Context) error { return nil })
+		errs = append(errs, err)
+		return nil
+	}
+	if _, err := rt.BeforeJoin(hook); err != nil { // runs before the executor's (LIFO)
+		t.Fatal(err)
+	}
+	if err := rt.AtExit(hook); err != nil {
+		t.Fatal(err)
+	}
+	if err := rt.Finalize(testCtx(t)); err != nil {
+		t.Fatal(err)
+	}
+	if len(errs) != 2 {
+		t.Fatalf("got %d hook runs, want 2", len(errs))
+	}
+	for _, err := range errs {
+		if !errors.Is(err, executor.ErrFinalizing) || !errors.Is(err, executor.ErrShutdown) || !errors.Is(err, lifecycle.ErrFinalizing) {
+			t.Fatalf("got %v, want ErrFinalizing", err)
+		}
+	}
+	if e.Stats().PeakWorkers != 0 {
+		t.Fatalf("got %+v, want no worker ever", e.Stats())
+	}
+}
+
+// TestFinalizeJoinsWorkersAfterQueue: the runtime's finalization shuts the
+// executor down, the queued tasks still run, and Finalize returns after
+// every worker ended.
+func TestFinalizeJoinsWorkersAfterQueue(t *testing.T) {
+	t.Parallel()
+	rt := lifecycle.New()
+	e, err := executor.New(executor.WithRuntime(rt), executor.WithMaxWorkers(2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var live atomic.Int64
+	executor.SetHooks(e, executor.Hooks{Spawn: func(string) { live.Add(1) }, WorkerExit: func(string) { live.Add(-1) }})
+	var fs []*executor.Future[struct{}]
+	for range 20 {
+		fs = append(fs, must[*executor.Future[struct{}]](t)(e.Go(func(context.Context) error { time.Sleep(100 * time.Microsecond); return nil })))
+	}
+	if err := rt.Finalize(testCtx(t)); err != nil {
+		t.Fatal(err)
+	}
+	if n := live.Load(); n != 0 {
+		t.Fatalf("got %d workers alive after Finalize, want 0", n)
+	}
+	for _, f := range fs {
+		if !f.IsDone() || f.Cancelled() {
+			t.Fatalf("got %v, want finished", f)
+		}
+	}
+}
+
+// TestQueuedTasksCompleteAfterShutdown is test_run_after_shutdown's
+// opposite, CPython's test_hang_issue...: Shutdown without wait lets the
+// queue drain.
+func TestQueuedTasksCompleteAfterShutdown(t *testing.T) {
+	t.Parallel()
+	e := newExecutor(t, executor.WithMaxWorkers(1))
+	g := newGate(1)
+	must[*executor.Future[struct{}]](t)(e.Go(g.task))
+	g.waitStarted(t, 1)
+	var ran atomic.Int64
+	for range 5 {
+		must[*executor.Future[struct{}]](t)(e.Go(func(context.Context) error { ran.Add(1); return nil }))
+	}
+	if err := e.Shutdown(testCtx(t), executor.ShutdownOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	close(g.release)
+	if err := e.AwaitTermination(testCtx(t)); err != nil {
+		t.Fatal(err)
+	}
+	if got := ran.Load(); got != 5 {
+		t.Fatalf("got %d queued tasks run, want 5", got)
+	}
+}
+
+// TestCancelFutures is test_cancel_futures and test_cancel_futures_wait:
+// the queue is cancelled, the running task finishes, and the wait ends.
+func TestCancelFutures(t *testing.T) {
+	t.Parallel()
+	e := newExecutor(t, executor.WithMaxWorkers(1))
+	g := newGate(1)
+	released := false
+	executor.SetHooks(e, executor.Hooks{ShutdownBegin: func() {
+		if !released { // the queue is taken under the same lock, before the task can end
+			released = true
+			close(g.release)
+		}
+	}})
+	running := must[*executor.Future[struct{}]](t)(e.Go(g.task))
+	g.waitStarted(t, 1)
+	var queued []*executor.Future[struct{}]
+	for range 50 {
+		queued = append(queued, must[*executor.Future[struct{}]](t)(e.Go(func(context.Context) error { return nil })))
+	}
+	if err := e.Shutdown(testCtx(t), executor.ShutdownOptions{Wait: true, CancelFutures: true}); err != nil {
+		t.Fatal(err)
+	}
+	if !running.IsDone() || running.Cancelled() {
+		t.Fatalf("got %v, want the running task finished", running)
+	}
+	for _, f := range queued {
+		if !f.Cancelled() {
+			t.Fatalf("got %v, want cancelled", f)
+		}
+	}
+	if st := e.Stats(); st.Cancelled != 50 || st.Workers != 0 {
+		t.Fatalf("got %+v, want Cancelled 50, Workers 0", st)
+	}
+}
+
+// TestShutdownNow cancels the queue and the running task's context and
+// counts the tasks that never started.
+func TestShutdownNow(t *testing.T) {
+	t.Parallel()
+	e := newExecutor(t, executor.WithMaxWorkers(2))
+	g := newGate(2)
+	a := must[*executor.Future[struct{}]](t)(e.Go(g.task))
+	b := must[*executor.Future[struct{}]](t)(e.Go(g.task))
+	g.waitStarted(t, 2)
+	var queued []*executor.Future[struct{}]
+	for range 7 {
+		queued = append(queued, must[*executor.Future[struct{}]](t)(e.Go(g.task)))
+	}
+	queued[0].Cancel() // cancelled already: still never started
+	if got := e.ShutdownNow(); got != 7 {
+		t.Fatalf("got ShutdownNow %d, want 7", got)
+	}
+	ctx := testCtx(t)
+	if err := e.AwaitTermination(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []*executor.Future[struct{}]{a, b} {
+		if err := f.Err(ctx); !errors.Is(err, context.Canceled) {
+			t.Fatalf("got %v, want the running task's context cancelled", err)
+		}
+	}
+	for _, f := range queued {
+		if !f.Cancelled() {
+			t.Fatalf("got %v, want cancelled", f)
+		}
+	}
+	if got := e.ShutdownNow(); got != 0 {
+		t.Fatalf("got a second ShutdownNow %d, want 0", got)
+	}
+}
+
+// TestSubmitFromCallbackDuringShutdown: a done-callback that submits while
+// the executor shuts down gets ErrShutdown, and no worker starts after the
+// shutdown began.
+func TestSubmitFromCallbackDuringShutdown(t *testing.T) {
+	t.Parallel()
+	e := newExecutor(t, executor.WithMaxWorkers(4))
+	var begun atomic.Bool
+	var lateSpawns atomic.Int64
+	g := newGate(1)
+	executor.SetHooks(e, executor.Hooks{
+		// The running task ends only once the shutdown began, so its
+		// callback submits during the shutdown.
+		ShutdownBegin: func() { begun.Store(true); close(g.release) },
+		Spawn: func(string) {
+			if begun.Load() {
+				lateSpawns.Add(1)
+			}
+		},
+	})
+	f := must[*executor.Future[struct{}]](t)(e.Go(g.task))
+	g.waitStarted(t, 1)
+	errc := make(chan error, 1)
+	f.AddDoneCallback(func(*executor.Future[struct{}]) {
+		_, err := e.Go(func(context.Context) error { return nil })
+		errc <- err
+	})
+	if err := e.Shutdown(testCtx(t), executor.ShutdownOptions{Wait: true}); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-errc; !errors.Is(err, executor.ErrShutdown) {
+		t.Fatalf("got %v, want ErrShutdown", err)
+	}
+	if n := lateSpawns.Load(); n != 0 {
+		t.Fatalf("got %d workers started after shutdown began, want 0", n)
+	}
+}
+
+// TestShutdownWaitBounded: Shutdown's ctx bounds its wait for a stuck task.
+func TestShutdownWaitBounded(t *testing.T) {
+	t.Parallel()
+	e := newExecutor(t, executor.WithMaxWorkers(1))
+	g := newGate(1)
+	must[*executor.Future[struct{}]](t)(e.Go(g.task))
+	g.waitStarted(t, 1)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Millisecond)
+	defer cancel()
+	if err := e.Shutdown(ctx, executor.ShutdownOptions{Wait: true}); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("got %v, want DeadlineExceeded", err)
+	}
+	close(g.release)
+	if err := e.AwaitTermination(testCtx(t)); err != nil {
+		t.Fatal(err)
+	}
+}

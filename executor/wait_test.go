@@ -1,0 +1,166 @@
+package executor_test
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/paddock-go/paddock/executor"
+)
+
+func names(fs []executor.Waitable, of map[executor.Waitable]string) []string {
+	var out []string
+	for _, f := range fs {
+		out = append(out, of[f])
+	}
+	slices.Sort(out)
+	return out
+}
+
+// TestWait is CPython's WaitTests: first completed, first exception, all
+// completed, duplicates and timeout, with futures in every state.
+func TestWait(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name        string
+		futures     []string // states (see futureIn); "late" is set 2 ms in
+		mode        executor.WaitMode
+		timeout     time.Duration
+		wantDone    []string
+		wantNotDone []string
+		wantErr     error
+	}{
+		{"first completed", []string{"late", "pending"}, executor.FirstCompleted, 0, []string{"late"}, []string{"pending"}, nil},
+		{"first completed already", []string{"returned", "cancelled", "pending"}, executor.FirstCompleted, 0, []string{"cancelled", "returned"}, []string{"pending"}, nil},
+		{"first exception", []string{"returned", "late-raised", "pending"}, executor.FirstException, 0, []string{"late-raised", "returned"}, []string{"pending"}, nil},
+		{"first exception none raise", []string{"returned", "cancelled", "late"}, executor.FirstException, 0, []string{"cancelled", "late", "returned"}, nil, nil},
+		{"first exception already", []string{"raised", "pending"}, executor.FirstException, 0, []string{"raised"}, []string{"pending"}, nil},
+		{"all completed", []string{"returned", "raised", "cancelled", "late"}, executor.AllCompleted, 0, []string{"cancelled", "late", "raised", "returned"}, nil, nil},
+		{"timeout", []string{"returned", "pending"}, executor.AllCompleted, 5 * time.Millisecond, []string{"returned"}, []string{"pending"}, context.DeadlineExceeded},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			of := map[executor.Waitable]string{}
+			var fs []executor.Waitable
+			for _, st := range tt.futures {
+				var f *executor.Future[int]
+				switch st {
+				case "late", "late-raised":
+					p := executor.NewPromise[int]()
+					go func() {
+						time.Sleep(2 * time.Millisecond)
+						if st == "late" {
+							_ = p.SetResult(1)
+						} else {
+							_ = p.SetError(errors.New("late"))
+						}
+					}()
+					f = p.Future()
+				default:
+					f = futureIn(t, st)
+				}
+				of[f] = st
+				fs = append(fs, f, f) // every future twice: counted once
+			}
+			ctx := testCtx(t)
+			if tt.timeout > 0 {
+				var cancel context.CancelFunc
+				ctx, cancel = context.WithTimeout(ctx, tt.timeout)
+				defer cancel()
+			}
+			done, notDone, err := executor.Wait(ctx, fs, tt.mode)
+			if !errors.Is(err, tt.wantErr) {
+				t.Fatalf("got err %v, want %v", err, tt.wantErr)
+			}
+			if got := names(done, of); !slices.Equal(got, tt.wantDone) {
+				t.Errorf("got done %v, want %v", got, tt.wantDone)
+			}
+			if got := names(notDone, of); !slices.Equal(got, tt.wantNotDone) {
+				t.Errorf("got not done %v, want %v", got, tt.wantNotDone)
+			}
+		})
+	}
+}
+
+// TestWaitManyFutures is test_pending_calls_race's cousin, CPython's
+// test_many_futures with a tiny switch interval: many tasks finishing while
+// Wait subscribes.
+func TestWaitManyFutures(t *testing.T) {
+	t.Parallel()
+	e := newExecutor(t)
+	var fs []executor.Waitable
+	for i := range 2000 {
+		fs = append(fs, must[*executor.Future[int]](t)(executor.Submit(e, func(context.Context) (int, error) { return i, nil })))
+	}
+	done, notDone, err := executor.Wait(testCtx(t), fs, executor.AllCompleted)
+	if err != nil || len(done) != len(fs) || len(notDone) != 0 {
+		t.Fatalf("got %d done, %d not done, %v; want %d, 0, nil", len(done), len(notDone), err, len(fs))
+	}
+}
+
+// TestAsCompleted is CPython's AsCompletedTests: finished futures first,
+// then completion order, duplicates once, and the timeout message.
+func TestAsCompleted(t *testing.T) {
+	t.Parallel()
+	t.Run("order", func(t *testing.T) {
+		t.Parallel()
+		p1, p2 := executor.NewPromise[int](), executor.NewPromise[int]()
+		done := futureIn(t, "returned")
+		cancelled := futureIn(t, "cancelled")
+		fs := []executor.Waitable{p1.Future(), p2.Future(), done, cancelled, p1.Future(), done}
+		go func() {
+			time.Sleep(time.Millisecond)
+			_ = p2.SetResult(2)
+			time.Sleep(time.Millisecond)
+			_ = p1.SetResult(1)
+		}()
+		var got []executor.Waitable
+		for f, err := range executor.AsCompleted(testCtx(t), fs) {
+			if err != nil {
+				t.Fatal(err)
+			}
+			got = append(got, f)
+		}
+		want := []executor.Waitable{done, cancelled, p2.Future(), p1.Future()}
+		if !slices.Equal(got, want) {
+			t.Fatalf("got %v, want %v", got, want)
+		}
+	})
+	t.Run("timeout", func(t *testing.T) {
+		t.Parallel()
+		fs := []executor.Waitable{futureIn(t, "returned"), futureIn(t, "pending"), futureIn(t, "raised"), futureIn(t, "pending"), futureIn(t, "running")}
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Millisecond)
+		defer cancel()
+		var yielded int
+		var last error
+		for f, err := range executor.AsCompleted(ctx, fs) {
+			if err != nil {
+				last = err
+				if f != nil {
+					t.Errorf("got future %v with the error, want nil", f)
+				}
+				continue
+			}
+			yielded++
+		}
+		if yielded != 2 || last == nil || last.Error() != "3 (of 5) futures unfinished" || !errors.Is(last, context.DeadlineExceeded) {
+			t.Fatalf("got %d yielded, %v; want 2 and %q wrapping DeadlineExceeded", yielded, last, "3 (of 5) futures unfinished")
+		}
+	})
+	t.Run("stop early", func(t *testing.T) {
+		t.Parallel()
+		p := executor.NewPromise[int]()
+		fs := []executor.Waitable{futureIn(t, "returned"), p.Future()}
+		for range executor.AsCompleted(testCtx(t), fs) {
+			break
+		}
+		// The waiter was removed: setting the future later finds no
+		// stale listener to block on.
+		if err := p.SetResult(1); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
