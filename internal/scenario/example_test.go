@@ -21,5 +21,5 @@ func ExampleScenario_Run() {
 
 func ExampleNames() {
 	fmt.Println(scenario.Names())
-	// Output: [arena freelist gil]
+	// Output: [arena freelist gil executor]
 }

@@ -2,12 +2,15 @@ package scenario
 
 import "time"
 
-// ShrinkGILTiming makes the gil scenario's quick timings tiny so that tests
-// can run it across many seeds, with hangAt the time daemons get to end or
-// stop after finalization, and returns a function restoring them. It must
-// not be called while a gil scenario runs.
-func ShrinkGILTiming(hangAt time.Duration) (restore func()) {
-	saved := gilQuick
+// ShrinkTimings makes the quick timings of the gil and executor scenarios
+// tiny so that tests can run them across many seeds, with hangAt the time
+// daemons get to end or stop after finalization (and Finalize gets to
+// return), and returns a function restoring them. It must not be called
+// while a scenario runs.
+func ShrinkTimings(hangAt time.Duration) (restore func()) {
+	savedGIL, savedExec := gilQuick, execQuick
 	gilQuick = gilTiming{maxSleep: 2 * time.Millisecond, hold: 50 * time.Microsecond, delay: 2 * time.Millisecond, hangAt: hangAt}
-	return func() { gilQuick = saved }
+	execQuick = execTiming{taskSleep: 500 * time.Microsecond, exitJitter: 3 * time.Millisecond,
+		gInterval: 200 * time.Microsecond, gExit: 3 * time.Millisecond, window: time.Millisecond, hangAt: max(hangAt, 5*time.Second)}
+	return func() { gilQuick, execQuick = savedGIL, savedExec }
 }

@@ -41,7 +41,7 @@ func TestNaiveCaughtWithSchedPoints(t *testing.T) {
 	if !schedpoint.Enabled {
 		t.Skip("needs -tags schedtest; TestNaiveCaughtQuick covers plain builds")
 	}
-	defer scenario.ShrinkGILTiming(100 * time.Millisecond)() // the naive daemons do hang
+	defer scenario.ShrinkTimings(100 * time.Millisecond)() // the naive daemons do hang
 	for _, s := range scenario.All() {
 		plan, ok := naivePlans[s.Name]
 		if !ok {

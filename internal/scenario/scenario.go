@@ -77,7 +77,7 @@ func (r Result) Total() int64 {
 	return n
 }
 
-var registry = []Scenario{arenaScenario, freelistScenario, gilScenario}
+var registry = []Scenario{arenaScenario, freelistScenario, gilScenario, executorScenario}
 
 // All returns the scenarios in the order verify runs them.
 func All() []Scenario { return slices.Clone(registry) }

@@ -64,11 +64,12 @@ func TestResultShape(t *testing.T) {
 }
 
 // seedsFor is how many seeds each scenario runs on paddock in
-// TestPaddockManySeeds, with the per-seed run made tiny. Only the gil
-// scenario draws on its seed beyond naming (its sleeps), so it is the one
-// worth 1,000 seeds; arena's workload is the same for every seed and
-// costs the most, so it runs fewer. Under -race everything is about ten
-// times slower, so -short cuts the counts by ten.
+// TestPaddockManySeeds, with the per-seed run made tiny (ShrinkTimings).
+// The gil and executor scenarios draw their sleeps from the seed and
+// freelist is cheap, so they run 1,000 (executor, which runs two scripts
+// per seed, 500); arena's workload is the same for every seed and costs
+// the most, so it runs 20. Under -race, or with -short, the counts are cut
+// by ten to stay within CI's time.
 var seedsFor = map[string]struct {
 	seeds int
 	cfg   scenario.Config
@@ -76,7 +77,7 @@ var seedsFor = map[string]struct {
 	"arena":    {20, scenario.Config{Workers: 4, Rounds: 1}},
 	"freelist": {1000, scenario.Config{Workers: 4, Rounds: 1}},
 	"gil":      {1000, scenario.Config{Workers: 4, Rounds: 1}},
-	"executor": {1000, scenario.Config{Workers: 4, Rounds: 1}},
+	"executor": {500, scenario.Config{Workers: 4, Rounds: 1}},
 }
 
 // TestPaddockManySeeds runs every scenario on paddock across many seeds and
@@ -84,7 +85,7 @@ var seedsFor = map[string]struct {
 // the same detectors, against internal/naive's racy ports and requires them
 // to fire: that is how we know this test can fail.
 func TestPaddockManySeeds(t *testing.T) {
-	defer scenario.ShrinkGILTiming(5 * time.Second)() // generous: paddock's daemons stop at once
+	defer scenario.ShrinkTimings(5 * time.Second)() // generous: paddock's daemons stop at once
 	for _, s := range scenario.All() {
 		plan, ok := seedsFor[s.Name]
 		if !ok {
