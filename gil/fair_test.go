@@ -1,6 +1,7 @@
 package gil_test
 
 import (
+	"fmt"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -10,60 +11,74 @@ import (
 	"github.com/paddock-go/paddock/lifecycle"
 )
 
-// With 4 busy threads that hold the lock and Yield often, each gets the lock
-// back after a few other holds (FIFO hand-off), and within a generous
-// time bound: a waiter asks for a drop after one interval, the holder drops
-// at its next Yield and queues behind the waiters. The count bound does not
-// depend on the machine's speed; an unfair lock (sync.Mutex barging, or a
-// Yield that retakes at once) lets one thread take the lock many times in a
-// row, which it catches.
-func TestFairnessBusyThreads(t *testing.T) {
-	t.Parallel()
-	rt := lifecycle.New()
-	l := gil.New(rt)
-	const interval = time.Millisecond
-	if err := l.SetSwitchInterval(interval); err != nil {
-		t.Fatal(err)
-	}
-	const threads = 4
-	const run = 300 * time.Millisecond
+// fairLock is a lock under the fairness test: paddock's, or
+// internal/naive's take_gil without FORCE_SWITCHING (naive_test.go).
+type fairLock[T any] struct {
+	goThread func(name string, fn func(T)) error
+	acquire  func(T) error
+	yield    func(T) error
+	release  func(T)
+}
+
+// fairness is what one run of busyThreads saw.
+type fairness struct {
+	retakes   []int           // per thread: holds that followed another thread's hold
+	gaps      []time.Duration // per thread: the longest time between two of its holds
+	maxOthers []int           // per thread: the most holds by others between two of its holds
+}
+
+// busyThreads runs threads busy threads for run: each takes the lock, then
+// loops doing busy work and calling Yield (the eval loop's check), and
+// records every time it finds itself holding the lock after another thread
+// held it.
+func busyThreads[T any](t *testing.T, lk fairLock[T], threads int, run time.Duration) fairness {
+	t.Helper()
 	var stop atomic.Bool
 	var wg sync.WaitGroup
-	gaps := make([]time.Duration, threads)
-	counts := make([]int, threads)
-	var holds [threads]atomic.Int64 // busy work
-	var order []int                 // holders in order; guarded by l
+	f := fairness{
+		retakes:   make([]int, threads),
+		gaps:      make([]time.Duration, threads),
+		maxOthers: make([]int, threads),
+	}
+	var order []int // holders in order, consecutive holds of one thread once; guarded by the lock
+	last := make([]time.Time, threads)
+	var busy atomic.Int64
+	held := func(i int) {
+		if n := len(order); n > 0 && order[n-1] == i {
+			return // still ours: Yield did not switch
+		}
+		now := time.Now()
+		for k := len(order) - 1; k >= 0; k-- {
+			if order[k] == i {
+				f.retakes[i]++
+				f.maxOthers[i] = max(f.maxOthers[i], len(order)-1-k)
+				f.gaps[i] = max(f.gaps[i], now.Sub(last[i]))
+				break
+			}
+		}
+		last[i] = now
+		order = append(order, i)
+	}
 	wg.Add(threads)
 	for i := range threads {
-		if err := rt.Go("busy", func(th *lifecycle.Thread) {
+		if err := lk.goThread("busy", func(th T) {
 			defer wg.Done()
-			if err := l.Acquire(th); err != nil {
+			if err := lk.acquire(th); err != nil {
 				t.Error(err)
 				return
 			}
-			order = append(order, i)
-			last := time.Now()
+			held(i)
 			for !stop.Load() {
-				// Busy work, then the eval loop's check.
-				for k := 0; k < 1000; k++ {
-					holds[i].Add(1)
+				for range 1000 {
+					busy.Add(1)
 				}
-				before := l.Stats().Switches
-				if err := l.Yield(th); err != nil {
+				if err := lk.yield(th); err != nil {
 					t.Error(err)
 					return
 				}
-				if l.Stats().Switches != before {
-					now := time.Now()
-					if gap := now.Sub(last); gap > gaps[i] {
-						gaps[i] = gap
-					}
-					last = now
-					counts[i]++
-					order = append(order, i)
-				}
+				held(i)
 			}
-			l.Release(th)
+			lk.release(th)
 		}); err != nil {
 			t.Fatal(err)
 		}
@@ -71,38 +86,70 @@ func TestFairnessBusyThreads(t *testing.T) {
 	time.Sleep(run)
 	stop.Store(true)
 	wg.Wait()
+	return f
+}
+
+// Bounds of the fairness test. FIFO hand-off gives threads-1 other holds
+// between two holds of a thread; a thread that comes by while the lock is
+// momentarily free may take it before a queued waiter, so allow twice that.
+// The time bound is generous: FIFO needs about threads-1 intervals.
+const (
+	fairThreads   = 4
+	fairInterval  = time.Millisecond
+	fairRun       = 300 * time.Millisecond
+	fairMaxOthers = 2 * (fairThreads - 1)
+	fairMaxGap    = 2 * time.Second
+	fairMinRetake = 2
+)
+
+// violations lists how f breaks the fairness bounds.
+func (f fairness) violations() []string {
+	var v []string
+	for i := range f.retakes {
+		if f.retakes[i] < fairMinRetake {
+			v = append(v, fmt.Sprintf("thread %d got the lock back %d times in %v, want at least %d", i, f.retakes[i], fairRun, fairMinRetake))
+		}
+		if f.maxOthers[i] > fairMaxOthers {
+			v = append(v, fmt.Sprintf("thread %d waited for %d other holds, want at most %d", i, f.maxOthers[i], fairMaxOthers))
+		}
+		if f.gaps[i] > fairMaxGap {
+			v = append(v, fmt.Sprintf("thread %d waited %v for the lock, want at most %v", i, f.gaps[i], fairMaxGap))
+		}
+	}
+	return v
+}
+
+// With 4 busy threads that hold the lock and Yield often, each gets the lock
+// back after a bounded number of other holds (FIFO hand-off), and within a
+// generous time bound: a waiter asks for a drop after one interval, the
+// holder drops at its next Yield and queues behind the waiters. The count
+// bound does not depend on the machine's speed. TestFairnessCatchesNaive
+// (naive_test.go) runs the same threads and bounds against the take_gil
+// without forced switching, where the thread that drops retakes the lock at
+// once, and asserts that the bounds are broken: that is how we know this
+// test can fail.
+func TestFairnessBusyThreads(t *testing.T) {
+	t.Parallel()
+	rt := lifecycle.New()
+	l := gil.New(rt)
+	if err := l.SetSwitchInterval(fairInterval); err != nil {
+		t.Fatal(err)
+	}
+	f := busyThreads(t, fairLock[*lifecycle.Thread]{
+		goThread: rt.Go, acquire: l.Acquire, yield: l.Yield, release: l.Release,
+	}, fairThreads, fairRun)
 	if err := finalize(t, rt); err != nil {
 		t.Fatal(err)
+	}
+	for _, v := range f.violations() {
+		t.Error(v)
 	}
 	st := l.Stats()
 	if st.DropRequests == 0 || st.ForcedSwitches == 0 {
 		t.Errorf("got %+v, want drop requests and forced switches with busy threads", st)
 	}
-	const bound = 2 * time.Second // generous: FIFO needs about 3 intervals
-	// FIFO hand-off gives threads-1; a thread that comes by while the
-	// lock is momentarily free may take it before a queued waiter, so allow
-	// twice that. An unfair lock gives runs of dozens.
-	const maxOthers = 2 * (threads - 1)
-	lastSeen := make([]int, threads)
-	for k := range lastSeen {
-		lastSeen[k] = -1
-	}
-	for pos, i := range order {
-		if prev := lastSeen[i]; prev >= 0 && pos-prev-1 > maxOthers {
-			t.Errorf("thread %d waited for %d other holds (at position %d), want at most %d", i, pos-prev-1, pos, maxOthers)
-		}
-		lastSeen[i] = pos
-	}
-	for i := range threads {
-		if counts[i] < 2 {
-			t.Errorf("thread %d got the lock back %d times in %v, want at least 2", i, counts[i], run)
-		}
-		if gaps[i] > bound {
-			t.Errorf("thread %d waited %v for the lock, want at most %v", i, gaps[i], bound)
-		}
-	}
-	if st.LongestWait <= 0 || st.LongestWait > bound {
-		t.Errorf("got LongestWait %v, want in (0, %v]", st.LongestWait, bound)
+	if st.LongestWait <= 0 || st.LongestWait > fairMaxGap {
+		t.Errorf("got LongestWait %v, want in (0, %v]", st.LongestWait, fairMaxGap)
 	}
 }
 

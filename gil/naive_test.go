@@ -93,3 +93,27 @@ func TestReproducerCatchesNaiveSchedPoints(t *testing.T) {
 	}
 	t.Logf("caught in %d of %d seeds", caught, seeds)
 }
+
+// The fairness test's bounds catch a take_gil without FORCE_SWITCHING: the
+// holder that drops the lock at a drop request takes it back before the
+// woken waiter runs, so the other threads starve.
+func TestFairnessCatchesNaive(t *testing.T) {
+	t.Parallel()
+	const runs = 5
+	for run := range runs {
+		rt := naive.NewGILRuntime()
+		g := naive.NewGIL(rt)
+		if err := g.SetSwitchInterval(fairInterval); err != nil {
+			t.Fatal(err)
+		}
+		f := busyThreads(t, fairLock[*naive.GILThread]{
+			goThread: rt.Go, acquire: g.Acquire, yield: g.Yield, release: g.Release,
+		}, fairThreads, fairRun)
+		if v := f.violations(); len(v) > 0 {
+			t.Logf("run %d: caught: %q", run, v)
+			return
+		}
+		t.Logf("run %d: not caught: %+v", run, f)
+	}
+	t.Fatalf("the fairness bounds did not catch the take_gil without forced switching in %d runs", runs)
+}
