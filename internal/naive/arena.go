@@ -17,11 +17,17 @@
 // slot writes one machine word and can lose a block but never tear one.
 // When its counters are corrupted badly enough the port may panic (a nil
 // block), where C would read freed memory; harnesses should recover.
+//
+// The file also ports the check-then-add byte cap of thanos' BytesPool
+// ([InUseCap]), against which arena's MaxInUseBytes test shows that it can
+// catch a cap that concurrent callers overshoot.
 
 package naive
 
 import (
+	"errors"
 	"fmt"
+	"sync/atomic"
 	"unsafe"
 
 	"github.com/paddock-go/paddock/internal/schedpoint"
@@ -209,3 +215,47 @@ func (im *ArenaArray) Release() {
 func alignOffset(buf []byte, align int) int {
 	return int(-uintptr(unsafe.Pointer(unsafe.SliceData(buf))) & uintptr(align-1))
 }
+
+// InUseCap is the byte cap of thanos' pool.BytesPool (pkg/pool/pool.go,
+// maxTotal and usedTotal), the check-then-add design that issue 2 names for
+// arena.Config.MaxInUseBytes to avoid: Get loads the bytes in use
+// atomically, compares them with the cap, and adds its request with a
+// second atomic operation later. Each step is atomic, so the race detector
+// is silent, but two callers can pass the check on the same old value and
+// both add: the cap is overshot. The scheduling point
+// naive.cap.reserve.afterCheck sits in that window.
+//
+// Unlike thanos it tracks the highest total it reached (Peak) so that a
+// detector can see the overshoot; that bookkeeping is a CAS loop and is not
+// part of the race.
+type InUseCap struct {
+	max  int64
+	used atomic.Int64 // written by Reserve (Add) and Release (Add)
+	peak atomic.Int64 // written by Reserve (CAS)
+}
+
+// NewInUseCap returns a cap of max bytes (0: no cap, as in thanos).
+func NewInUseCap(max int64) *InUseCap { return &InUseCap{max: max} }
+
+// ErrCapExhausted is thanos' ErrPoolExhausted.
+var ErrCapExhausted = errors.New("naive: pool exhausted")
+
+// Reserve takes n bytes of the cap, or returns ErrCapExhausted: check, then
+// add.
+func (c *InUseCap) Reserve(n int64) error {
+	used := c.used.Load()
+	if c.max > 0 && used+n > c.max {
+		return ErrCapExhausted
+	}
+	schedpoint.Point("naive.cap.reserve.afterCheck")
+	now := c.used.Add(n)
+	for p := c.peak.Load(); now > p && !c.peak.CompareAndSwap(p, now); p = c.peak.Load() {
+	}
+	return nil
+}
+
+// Release gives n bytes back.
+func (c *InUseCap) Release(n int64) { c.used.Add(-n) }
+
+// Peak returns the highest total of reserved bytes seen.
+func (c *InUseCap) Peak() int64 { return c.peak.Load() }
