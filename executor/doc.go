@@ -49,10 +49,12 @@
 // Workers are non-daemon goroutines of the executor's lifecycle.Runtime
 // (see [WithRuntime]), started lazily: a submission first wakes an idle
 // worker (CPython gh-102024), else starts a new one while fewer than
-// MaxWorkers exist, else leaves the task to a busy worker. A worker counts
-// against MaxWorkers from the moment it is started until it decides, under
-// the mutex, to exit, so there are never more than MaxWorkers. Idle workers
-// park on a channel of their own and exit after [WithIdleTimeout], or at
+// MaxWorkers exist, else leaves the task to a busy worker. A worker
+// goroutine counts against MaxWorkers from the moment it is started until
+// its last step under the mutex, so there are never more than MaxWorkers
+// goroutines; in that last step a goroutine that gave up its place looks at
+// the queue once more and takes its place back if a task was queued
+// meanwhile, instead of leaving it to a new goroutine. Idle workers park on a channel of their own and exit after [WithIdleTimeout], or at
 // shutdown once the queue is empty. Shutdown with Wait returns only after
 // every worker goroutine ended.
 //

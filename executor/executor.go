@@ -45,9 +45,9 @@ type Executor struct {
 	queue      ring
 	idle       []*worker // parked workers, most recent last
 	claimed    int       // workers started or woken for a task that have not yet looked at the queue
-	workers    int       // goroutines in the worker role (bounded by maxWorkers)
-	alive      int       // worker goroutines not yet ended (>= workers)
-	peak       int
+	workers    int       // goroutines in the worker role, taking tasks (<= alive)
+	alive      int       // worker goroutines not yet ended: bounded by maxWorkers
+	peak       int       // the most alive there ever were
 	nextID     int
 	all        map[*worker]struct{} // workers, for Stats
 	submitted  uint64
@@ -80,7 +80,7 @@ func (c *counts) add(ran, failed bool) {
 type testHooks struct {
 	spawn         func(name string) // under mu, when a worker goroutine is started
 	workerStart   func(name string) // first thing in the worker goroutine
-	workerExit    func(name string) // last thing in the worker goroutine
+	workerExit    func(name string) // under mu, when a worker goroutine stops counting (then it returns)
 	shutdownBegin func()            // under mu, when the state leaves stateOpen
 }
 
@@ -227,13 +227,17 @@ func (e *Executor) closedErrLocked() error {
 // fullLocked reports whether the bounded queue has no room: the tasks no
 // worker is about to take fill it, and no worker can be woken or started.
 func (e *Executor) fullLocked() bool {
-	return len(e.idle) == 0 && e.workers >= e.cfg.maxWorkers && e.queue.n-e.claimed >= e.cfg.queueSize
+	return len(e.idle) == 0 && e.alive >= e.cfg.maxWorkers && e.queue.n-e.claimed >= e.cfg.queueSize
 }
 
 // dispatchLocked makes sure a worker will take the task just queued: an
 // idle worker first (CPython gh-102024), else a new one below maxWorkers,
-// else a busy worker will get to it. It fails only if the runtime refuses a
-// new worker while none exists.
+// else a busy worker will get to it. The bound counts worker goroutines,
+// not only those taking tasks: a goroutine that gave up its place still
+// counts until its last step, which takes a task left unclaimed (see
+// rejoinOrExit), so there are never more than maxWorkers goroutines. It
+// fails only if the runtime refuses a new worker while no goroutine is
+// alive.
 func (e *Executor) dispatchLocked() error {
 	if e.queue.n <= e.claimed {
 		return nil
@@ -244,11 +248,11 @@ func (e *Executor) dispatchLocked() error {
 		e.wakeLocked(w)
 		return nil
 	}
-	if e.workers >= e.cfg.maxWorkers {
+	if e.alive >= e.cfg.maxWorkers {
 		return nil
 	}
 	err := e.spawnLocked()
-	if err != nil && e.workers > 0 {
+	if err != nil && e.alive > 0 {
 		return nil // the existing workers drain the queue before they exit
 	}
 	return err
@@ -269,7 +273,7 @@ func (e *Executor) spawnLocked() error {
 	e.claimed++
 	e.workers++
 	e.alive++
-	e.peak = max(e.peak, e.workers)
+	e.peak = max(e.peak, e.alive)
 	e.all[w] = struct{}{}
 	if e.hooks != nil && e.hooks.spawn != nil {
 		e.hooks.spawn(w.name)
@@ -357,21 +361,34 @@ func (w *worker) main(*lifecycle.Thread) {
 	}
 	ctx := pprof.WithLabels(e.ctx, pprof.Labels(labelKey, w.name))
 	pprof.SetGoroutineLabels(ctx)
-	normal := false
-	defer func() { w.end(!normal) }()
+	inited, normal := false, false
+	defer func() {
+		if !normal {
+			w.endAbnormal(inited)
+		}
+	}()
 	if e.cfg.initializer != nil {
 		if err := initialize(ctx, e.cfg.initializer); err != nil {
-			e.breakPool(err)
-			e.mu.Lock()
-			e.claimed--
-			w.retireLocked()
-			e.mu.Unlock()
+			w.initFailed(err)
 			normal = true
 			return
 		}
 	}
-	w.loop(ctx)
+	inited = true
+	for w.loop(ctx) {
+	}
 	normal = true
+}
+
+// initFailed breaks the pool and ends the worker, which never took a task.
+func (w *worker) initFailed(cause error) {
+	e := w.e
+	e.breakPool(cause)
+	e.mu.Lock()
+	e.claimed-- // the start was a claim
+	w.retireLocked()
+	w.exitLocked()
+	e.mu.Unlock()
 }
 
 func initialize(ctx context.Context, fn func(context.Context) error) (err error) {
@@ -383,17 +400,20 @@ func initialize(ctx context.Context, fn func(context.Context) error) (err error)
 	return fn(ctx)
 }
 
-// loop takes tasks until it is told to exit.
-func (w *worker) loop(ctx context.Context) {
+// loop takes tasks until the worker gives up its place; it reports
+// whether the goroutine took its place back (see rejoinOrExit) and must
+// loop again.
+func (w *worker) loop(ctx context.Context) (again bool) {
 	e := w.e
 	e.mu.Lock()
-	e.claimed-- // the start was a claim
+	e.claimed-- // the start (or the rejoin) was a claim
 	for {
 		t := e.queue.pop()
 		if t == nil {
 			if !w.parkLocked() {
 				e.mu.Unlock()
-				return
+				schedpoint.Point("executor.worker.exiting")
+				return w.rejoinOrExit()
 			}
 			continue
 		}
@@ -404,6 +424,26 @@ func (w *worker) loop(ctx context.Context) {
 		schedpoint.Point("executor.worker.afterTask")
 		e.mu.Lock()
 	}
+}
+
+// rejoinOrExit is the last step of a worker that gave up its place. Until
+// it, the goroutine still counts against maxWorkers, so a submission in
+// between may have queued a task without starting a worker for it; the
+// goroutine then takes its place back and runs it (no new goroutine, so
+// this holds after shutdown began too). Otherwise it stops counting and
+// ends, in the same critical section, so no task is left unclaimed.
+func (w *worker) rejoinOrExit() bool {
+	e := w.e
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.state != stateBroken && e.queue.n > e.claimed {
+		e.workers++
+		e.claimed++
+		e.all[w] = struct{}{}
+		return true
+	}
+	w.exitLocked()
+	return false
 }
 
 // parkLocked waits, releasing e.mu, until the worker is woken; it returns
@@ -448,20 +488,42 @@ func indexOf(ws []*worker, w *worker) int {
 	return -1
 }
 
-// retireLocked ends the worker role: from here on the worker takes no task
-// and does not count against maxWorkers.
+// retireLocked ends the worker role: from here on the worker takes no
+// task; its goroutine still counts against maxWorkers until exitLocked.
 func (w *worker) retireLocked() {
 	e := w.e
 	e.workers--
 	delete(e.all, w)
-	e.retired.completed.Add(w.n.completed.Load())
-	e.retired.failed.Add(w.n.failed.Load())
+	// Move the worker's counts to the executor's, so that a rejoin does
+	// not count them twice. Only this worker writes w.n.
+	e.retired.completed.Add(w.n.completed.Swap(0))
+	e.retired.failed.Add(w.n.failed.Swap(0))
 }
 
-// end is the last thing the worker goroutine does. abnormal means a task
-// called runtime.Goexit, so the worker was not retired yet.
-func (w *worker) endAbnormal() {
+// exitLocked is the end of a worker goroutine as far as the executor is
+// concerned: it stops counting against maxWorkers, and Shutdown's wait may
+// end.
+func (w *worker) exitLocked() {
 	e := w.e
+	if e.hooks != nil && e.hooks.workerExit != nil {
+		e.hooks.workerExit(w.name)
+	}
+	e.alive--
+	e.terminateIfDoneLocked()
+}
+
+// endAbnormal ends a worker whose task (or initializer) called
+// runtime.Goexit: the goroutine is ending whatever we do. The running
+// future fails; a replacement is started, now that this goroutine no
+// longer counts, so the queue is not stranded; and if none can be and no
+// other worker is alive, the queued futures are cancelled, so that each
+// still reaches a final state.
+func (w *worker) endAbnormal(inited bool) {
+	e := w.e
+	if !inited {
+		w.initFailed(errInitGoexit)
+		return
+	}
 	if w.cur != nil {
 		w.cur.abort(errGoexit)
 		w.n.failed.Add(1)
@@ -469,27 +531,16 @@ func (w *worker) endAbnormal() {
 	var stranded ring
 	e.mu.Lock()
 	w.retireLocked()
+	w.exitLocked()
 	if e.state == stateOpen {
-		_ = e.dispatchLocked() // replace the worker so the queue is not stranded
-	} else if e.workers == 0 {
+		if err := e.dispatchLocked(); err != nil {
+			stranded = e.queue.take()
+		}
+	} else if e.alive == 0 {
 		stranded = e.queue.take()
 	}
 	e.mu.Unlock()
 	for t := stranded.pop(); t != nil; t = stranded.pop() {
 		t.cancelQueued()
 	}
-}
-
-func (w *worker) end(abnormal bool) {
-	e := w.e
-	if abnormal {
-		w.endAbnormal()
-	}
-	if e.hooks != nil && e.hooks.workerExit != nil {
-		e.hooks.workerExit(w.name)
-	}
-	e.mu.Lock()
-	e.alive--
-	e.terminateIfDoneLocked()
-	e.mu.Unlock()
 }

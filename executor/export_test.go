@@ -1,9 +1,10 @@
 package executor
 
 // Hooks observe an executor's protocol edges in tests. Every field may be
-// nil. Spawn and ShutdownBegin run under the executor's lock, so their
-// order is the order of the events; WorkerStart and WorkerExit run first
-// and last in the worker goroutine.
+// nil. Spawn, WorkerExit and ShutdownBegin run under the executor's lock,
+// so their order is the order of the events; WorkerStart runs first in the
+// worker goroutine, and WorkerExit when the goroutine stops counting
+// against MaxWorkers, after which it only returns.
 type Hooks struct {
 	Spawn         func(name string)
 	WorkerStart   func(name string)

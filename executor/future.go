@@ -2,6 +2,7 @@ package executor
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"runtime/debug"
@@ -265,7 +266,10 @@ func callErr(ctx context.Context, fn func(context.Context) error) (err error) {
 	return fn(ctx)
 }
 
-var errGoexit = fmt.Errorf("executor: task called runtime.Goexit")
+var (
+	errGoexit     = errors.New("executor: task called runtime.Goexit")
+	errInitGoexit = errors.New("initializer called runtime.Goexit")
+)
 
 // Result waits until the future is final or ctx ends and returns the task's
 // value and error; [ErrCancelled] if it was cancelled; context.Cause(ctx) if

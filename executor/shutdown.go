@@ -82,11 +82,11 @@ type Stats struct {
 	Failed      uint64 // tasks that returned an error or panicked, and queued tasks failed by a broken pool
 	Cancelled   uint64 // futures cancelled before they started
 	Rejected    uint64 // submissions refused by Abort
-	Running     int    // workers not idle: running a task or about to take one
+	Running     int    // workers not idle: running a task, about to take one, or ending
 	Queued      int    // tasks in the queue, including cancelled ones not yet discarded
-	Workers     int    // worker goroutines now
+	Workers     int    // worker goroutines now, at most MaxWorkers
 	IdleWorkers int    // workers parked waiting for a task
-	PeakWorkers int    // the most workers there ever were at once
+	PeakWorkers int    // the most worker goroutines there ever were at once
 }
 
 // Stats returns a snapshot of the counters. The task counters are read
@@ -100,7 +100,7 @@ func (e *Executor) Stats() Stats {
 		Rejected:    e.rejected,
 		Cancelled:   e.cancelled.Load(),
 		Queued:      e.queue.n,
-		Workers:     e.workers,
+		Workers:     e.alive,
 		IdleWorkers: len(e.idle),
 		PeakWorkers: e.peak,
 		Completed:   e.retired.completed.Load() + e.extra.completed.Load(),
