@@ -49,7 +49,10 @@
 //     given back before the thread is stopped.
 //
 // So a SHUTTING_DOWN thread never returns from Acquire holding the lock,
-// and no thread state is used after its release. A stopped thread parks
+// and no thread state is used after its release. A daemon stopped at one
+// of lifecycle's own safe points ([lifecycle.Thread.Sleep],
+// [lifecycle.Thread.CheckExit]) while it holds the lock gives it back before
+// it parks: [New] registers that with [lifecycle.Runtime.OnStop]. A stopped thread parks
 // (see the lifecycle package doc for why it does not unwind); a deferred
 // Release that runs when the runtime is reaped does nothing, since the stop
 // already gave the lock back. A non-daemon thread still running after its

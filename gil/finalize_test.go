@@ -179,3 +179,74 @@ func TestDeferredReleaseAfterStop(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// A daemon stopped at a safe point of lifecycle (Thread.Sleep or CheckExit)
+// while it holds the lock gives the lock back before it parks: a parked
+// holder would leave every other thread waiting forever (bpo-36469's hang).
+// Its deferred Release, run when the runtime is reaped, does nothing.
+func TestHolderStoppedInSleepGivesLockBack(t *testing.T) {
+	t.Parallel()
+	rt := lifecycle.New()
+	l := gil.New(rt)
+	holding := make(chan *lifecycle.Thread)
+	if err := rt.GoDaemon("sleeper", func(th *lifecycle.Thread) {
+		if err := l.Acquire(th); err != nil {
+			return
+		}
+		defer l.Release(th)
+		holding <- th
+		for {
+			th.Sleep(time.Hour) // holding the lock: allowed, if unkind
+		}
+	}); err != nil {
+		t.Fatal(err)
+	}
+	th := <-holding
+	if err := rt.Finalize(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the sleeper to stop", func() bool { return rt.Stopped() == 1 })
+	if h := l.Holder(); h != nil {
+		t.Errorf("got holder %q after it stopped, want none", h.Name())
+	}
+	if !th.Stopped() || !th.Released() || th.State() != lifecycle.ShuttingDown {
+		t.Errorf("got stopped %v released %v state %v, want true true SHUTTING_DOWN", th.Stopped(), th.Released(), th.State())
+	}
+	if err := rt.Reap(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Release by a daemon that does not hold the lock panics even once the
+// daemon is SHUTTING_DOWN: only a thread that was stopped (whose deferred
+// Release runs when the runtime is reaped) is excused.
+func TestReleaseByShuttingDownNonHolderPanics(t *testing.T) {
+	t.Parallel()
+	rt := lifecycle.New()
+	l := gil.New(rt)
+	started := make(chan struct{})
+	finalized := make(chan struct{})
+	msg := make(chan string, 1)
+	if err := rt.GoDaemon("d", func(th *lifecycle.Thread) {
+		close(started)
+		<-finalized // not a safe point: the daemon runs on
+		func() {
+			defer func() { s, _ := recover().(string); msg <- s }()
+			l.Release(th)
+		}()
+		th.CheckExit()
+	}); err != nil {
+		t.Fatal(err)
+	}
+	<-started
+	if err := rt.Finalize(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	close(finalized)
+	if got, want := <-msg, `gil: Release by thread "d" that does not hold the lock`; got != want {
+		t.Errorf("got panic %q, want %q", got, want)
+	}
+	if err := rt.Reap(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -61,7 +61,21 @@ func New(rt *lifecycle.Runtime) *Lock {
 	}
 	l := &Lock{rt: rt}
 	l.interval.Store(int64(DefaultSwitchInterval))
+	rt.OnStop(l.stopped)
 	return l
+}
+
+// stopped runs on a daemon's goroutine when finalization stops it at a safe
+// point of lifecycle (Thread.Sleep, Thread.CheckExit) while it still holds
+// the lock: the lock is given back before the goroutine parks. The stops
+// inside Acquire and Yield give it back themselves, first. Only t's own
+// goroutine makes t the holder (a hand-off to t happens while t waits in
+// Acquire, which is not a safe point of lifecycle), so the test is stable.
+func (l *Lock) stopped(t *lifecycle.Thread) {
+	if l.holder.Load() == t.ID() {
+		t.Detach()
+		l.drop(t.ID())
+	}
 }
 
 // SetSwitchInterval sets how long a waiter waits with no switch before it
@@ -167,12 +181,13 @@ func (l *Lock) exitNow(t *lifecycle.Thread) error {
 
 // Release gives the lock back, handing it to the longest waiter if there is
 // one. It panics if t does not hold the lock, except for a thread that was
-// stopped by finalization (its stop already gave the lock back, so the
-// deferred Release that runs when the runtime is reaped does nothing).
+// stopped by finalization ([lifecycle.Thread.Stopped]: its stop already gave
+// the lock back, so the deferred Release that runs when the runtime is
+// reaped does nothing).
 func (l *Lock) Release(t *lifecycle.Thread) {
 	l.check(t, "Release")
 	if l.holder.Load() != t.ID() {
-		if t.State() == lifecycle.ShuttingDown && t.MustExit() {
+		if t.Stopped() {
 			return
 		}
 		panic(fmt.Sprintf("gil: Release by thread %q that does not hold the lock", t.Name()))

@@ -186,3 +186,55 @@ func TestGoRacingFinalize(t *testing.T) {
 		}
 	}
 }
+
+// OnStop hooks run once on each stopped daemon's goroutine, before the
+// daemon is counted as stopped; Thread.Stopped reports the stop.
+func TestOnStopHooks(t *testing.T) {
+	t.Parallel()
+	rt := lifecycle.New()
+	var mu sync.Mutex
+	seen := map[string]int{}
+	rt.OnStop(func(th *lifecycle.Thread) {
+		mu.Lock()
+		seen[th.Name()]++
+		mu.Unlock()
+	})
+	threads := make(chan *lifecycle.Thread, 2)
+	for _, name := range []string{"a", "b"} {
+		if err := rt.GoDaemon(name, func(th *lifecycle.Thread) {
+			threads <- th
+			defer th.CheckExit() // a second safe point while unwinding after Reap
+			th.Sleep(time.Hour)
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	a, b := <-threads, <-threads
+	if a.Stopped() || b.Stopped() {
+		t.Errorf("got Stopped()=true before Finalize")
+	}
+	if err := rt.Finalize(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for rt.Stopped() < 2 && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	mu.Lock()
+	got := map[string]int{"a": seen["a"], "b": seen["b"]}
+	mu.Unlock()
+	if got["a"] != 1 || got["b"] != 1 {
+		t.Errorf("got hook runs %v once both stopped, want one each", got)
+	}
+	if !a.Stopped() || !b.Stopped() {
+		t.Errorf("got Stopped() %v %v, want true", a.Stopped(), b.Stopped())
+	}
+	if err := rt.Reap(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if seen["a"] != 1 || seen["b"] != 1 || rt.Stopped() != 2 {
+		t.Errorf("got hook runs %v, Stopped %d after Reap, want one each and 2", seen, rt.Stopped())
+	}
+}

@@ -57,7 +57,10 @@
 // Go: the deferred calls of a daemon would run after the AtExit hooks
 // closed the files, connections and loggers they use, concurrently with the
 // rest of the shutdown. Parking makes the rule simple: after step 5 a daemon
-// runs no more of its own code once it reaches a safe point. The program
+// runs no more of its own code once it reaches a safe point; the only code
+// that runs there is the [Runtime.OnStop] hooks, with which a lock gives
+// back what the parked goroutine still holds (a goroutine parked holding a
+// lock would hang every thread that waits for it). The program
 // then exits ([Run] returns and main calls os.Exit), which ends parked
 // goroutines as it ends all others.
 //

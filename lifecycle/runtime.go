@@ -3,6 +3,7 @@ package lifecycle
 import (
 	"context"
 	"errors"
+	"slices"
 	"sync"
 	"sync/atomic"
 
@@ -40,6 +41,7 @@ type Runtime struct {
 	lastID     uint64               // the last ID given
 	atExit     []*hook              // in registration order
 	beforeJoin []*hook              // in registration order; nil entries unregistered
+	onStop     []func(*Thread)      // in registration order
 	finErr     error                // Finalize's result, once finDone is closed
 	finDone    chan struct{}        // closed when Finalize has finished
 	begun      atomic.Bool          // written under mu only; read anywhere
@@ -173,6 +175,27 @@ func (r *Runtime) BeforeJoin(fn func(context.Context) error) (unregister func(),
 			}
 		}
 	}, nil
+}
+
+// OnStop registers fn to run on a daemon's own goroutine when finalization
+// stops it at a safe point, before it parks. A lock implementation (gil.New
+// registers one) uses it to give back a lock the thread still holds, since a
+// goroutine parked while holding a lock would leave every other thread
+// waiting for it forever. fn must not block and must not reach a safe point.
+// Registration is accepted at any time and lasts as long as r.
+func (r *Runtime) OnStop(fn func(*Thread)) {
+	if fn == nil {
+		panic("lifecycle: nil OnStop hook")
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.onStop = append(r.onStop, fn)
+}
+
+func (r *Runtime) stopHooks() []func(*Thread) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.Clone(r.onStop)
 }
 
 // Thread returns the running thread whose [Thread.ID] is id, or nil when

@@ -39,6 +39,7 @@ const (
 	bitAttached     = 1 << iota // set by Attach, cleared by Detach
 	bitShuttingDown             // set by Finalize on daemon threads
 	bitReleased                 // set once the thread state is released
+	bitStopped                  // set when the thread is stopped at a safe point
 )
 
 // A Thread is the thread state of one goroutine started by [Runtime.Go] or
@@ -91,6 +92,11 @@ func (t *Thread) State() State {
 // Released reports whether Finalize has released the thread state. After
 // that, [Thread.Attach] refuses and [Thread.Detach] panics.
 func (t *Thread) Released() bool { return t.bits.Load()&bitReleased != 0 }
+
+// Stopped reports whether the thread was stopped at a safe point by
+// finalization: its goroutine is parked, or (after [Runtime.Reap]) running
+// its deferred calls on the way out.
+func (t *Thread) Stopped() bool { return t.bits.Load()&bitStopped != 0 }
 
 // MustExit reports whether the thread must stop at its next safe point: it is
 // a daemon and the runtime is finalizing. Like CPython's tstate_must_exit
@@ -218,10 +224,17 @@ func (t *Thread) release() {
 }
 
 // stop parks the calling goroutine until the runtime is reaped, then ends it
-// with runtime.Goexit. See the package doc for why it parks.
+// with runtime.Goexit. See the package doc for why it parks. Before parking,
+// the OnStop hooks give back any lock the thread still holds, so that a
+// parked goroutine never holds one; only then is it counted as stopped.
 func (t *Thread) stop() {
 	schedpoint.Point("lifecycle.thread.stop")
-	t.rt.stopped.Add(1)
+	if t.bits.Or(bitStopped)&bitStopped == 0 { // once, even if a deferred call reaches a safe point again
+		for _, h := range t.rt.stopHooks() {
+			h(t)
+		}
+		t.rt.stopped.Add(1)
+	}
 	<-t.rt.reap
 	runtime.Goexit()
 }
