@@ -15,10 +15,12 @@ import (
 const paddockModule = "github.com/paddock-go/paddock"
 
 // runBench runs `paddock bench`: it builds the bench module's report command
-// (bench/cmd/report) and runs it in bench/, passing args through, so that the
-// peers and the plotting library stay in bench/go.mod and never enter
-// paddock's. The report runs the benchmarks, writes bench/results/ and
-// prints the table; see its doc for the flags (`paddock bench -h`).
+// (bench/cmd/report) and runs it, passing args through, so that the peers
+// and the plotting library stay in bench/go.mod and never enter paddock's.
+// The report runs the benchmarks in bench/, writes bench/results/ and prints
+// the table; see its doc for the flags (`paddock bench -h`). It runs in the
+// caller's working directory, so that the paths of -from and -out mean what
+// they say (the report finds bench/ from there, as runBench did).
 func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	root, err := findModuleRoot()
 	if err != nil {
@@ -40,7 +42,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return fmt.Errorf("bench: building bench/cmd/report: %w", err)
 	}
 	cmd := exec.CommandContext(ctx, report, args...)
-	cmd.Dir, cmd.Stdout, cmd.Stderr = benchDir, stdout, stderr
+	cmd.Stdout, cmd.Stderr = stdout, stderr
 	err = cmd.Run()
 	var exit *exec.ExitError
 	switch {
