@@ -41,7 +41,10 @@ func runHelper() bool {
 		}
 	case "error":
 		main = func(ctx context.Context) error { return errors.New("main failed") }
-	case "signal":
+	case "signal", "signal-default":
+		if name == "signal-default" {
+			opts.FinalizeTimeout = 0 // DefaultFinalizeTimeout
+		}
 		main = func(ctx context.Context) error {
 			_ = rt.AtExit(func(context.Context) error { say("atexit"); return nil })
 			say("ready")
@@ -73,22 +76,27 @@ func TestRun(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name       string
+		helper     string
+		sig        syscall.Signal
 		signals    int
 		wantCode   int
 		wantOut    string // stdout after "ready", lines joined by '|'
 		wantStderr string
 	}{
-		{"ok", 0, 0, "worker done|atexit", ""},
-		{"error", 0, 1, "", "main failed"},
-		{"signal", 1, 130, "atexit", "signal received"},
-		{"second", 2, 130, "", "second signal"},
-		{"stuck", 0, 1, "", "stuck-worker"},
+		{"ok", "ok", 0, 0, 0, "worker done|atexit", ""},
+		{"error", "error", 0, 0, 1, "", "main failed"},
+		{"sigint", "signal", syscall.SIGINT, 1, 130, "atexit", "signal received, finalizing\" timeout=1m0s"},
+		{"default-timeout", "signal-default", syscall.SIGINT, 1, 130, "atexit", "signal received, finalizing\" timeout=15s"},
+		{"sigterm", "signal", syscall.SIGTERM, 1, 130, "atexit", "signal received"},
+		{"second", "second", syscall.SIGINT, 2, 130, "", "second signal"},
+		{"second-sigterm", "second", syscall.SIGTERM, 2, 130, "", "second signal"},
+		{"stuck", "stuck", 0, 0, 1, "", "stuck-worker"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			cmd := exec.Command(os.Args[0], "-test.run=^$")
-			cmd.Env = append(os.Environ(), helperEnv+"="+tt.name)
+			cmd.Env = append(os.Environ(), helperEnv+"="+tt.helper)
 			stdout, err := cmd.StdoutPipe()
 			if err != nil {
 				t.Fatal(err)
@@ -105,7 +113,7 @@ func TestRun(t *testing.T) {
 					t.Fatalf("got %q, %v from the helper, want ready", line, err)
 				}
 				for range tt.signals {
-					if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
+					if err := cmd.Process.Signal(tt.sig); err != nil {
 						t.Fatal(err)
 					}
 					time.Sleep(50 * time.Millisecond)
