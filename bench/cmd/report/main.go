@@ -18,8 +18,13 @@
 // (-benchtime=100ms, the million-task cases once) and takes about three
 // minutes on two cores; -full runs each for a second (three times for the
 // million-task cases), six times over, for benchstat, and takes about forty.
-// -bench runs a single pattern instead of the plan. -from redraws the table
-// and charts from a results file without running anything.
+// -bench runs a single pattern instead of the plan, and writes into
+// results/tmp/ (ignored by git) unless -out says otherwise, so that
+// results/ always holds the last whole run, the one the README shows.
+// -from redraws the table and charts from a results file without running
+// anything. The raw file is benchstat's input as it is:
+//
+//	benchstat -col /impl results/latest.txt
 //
 // Exit status: 0 for -h, 2 for a usage error, 1 when a run or a write fails.
 package main

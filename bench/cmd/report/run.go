@@ -49,7 +49,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.bench, "bench", "", "run only this go test -bench pattern instead of the plan")
 	fs.StringVar(&o.benchtime, "benchtime", "", "override the -benchtime of every step (e.g. 1x, 500ms)")
 	fs.IntVar(&o.count, "count", 0, "override the -count of every step (quick: 1, full: 6)")
-	fs.StringVar(&o.out, "out", "", "output directory (default: results in the bench module, or the -from file's directory)")
+	fs.StringVar(&o.out, "out", "", "output directory (default: results in the bench module, results/tmp with -bench, or the -from file's directory)")
 	fs.StringVar(&o.from, "from", "", "do not run: redraw table and charts from this results file")
 	fs.StringVar(&o.baseline, "baseline", "paddock", "the implementation compared with the others")
 	if err := fs.Parse(args); err != nil {
@@ -167,10 +167,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	out := o.out
-	if out == "" {
-		out = filepath.Join(dir, "results")
-	}
+	out := outDir(o, dir)
 	steps := plan(o)
 	start := time.Now()
 
@@ -183,10 +180,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(&raw, "%s: %s\n", results.KeyCommit, c)
 	}
 
-	// The raw output goes to tmp/ as it comes, so that a failed or
-	// interrupted run leaves what it measured, and to latest.txt only
-	// when every step passed.
-	tmpDir := filepath.Join(out, "tmp")
+	// The raw output goes to tmp/ (results/tmp/ is ignored by git) as it
+	// comes, so that a failed or interrupted run leaves what it measured,
+	// and to latest.txt only when every step passed.
+	tmpDir := filepath.Join(dir, "results", "tmp")
+	if o.out != "" {
+		tmpDir = filepath.Join(o.out, "tmp")
+	}
 	if err := os.MkdirAll(tmpDir, 0o755); err != nil {
 		return err
 	}
@@ -213,6 +213,21 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	return render(raw.Bytes(), out, o.baseline, stdout)
+}
+
+// outDir returns where a run writes latest.txt, latest.md and the charts:
+// -out when given; else results/ in the bench module for a run of the plan
+// (quick or full), which is what the README shows and git keeps; else, for
+// a single -bench pattern, results/tmp/, so that a partial run never
+// replaces the whole one.
+func outDir(o options, moduleDir string) string {
+	switch {
+	case o.out != "":
+		return o.out
+	case o.bench != "":
+		return filepath.Join(moduleDir, "results", "tmp")
+	}
+	return filepath.Join(moduleDir, "results")
 }
 
 // render parses a results file and writes latest.md and the charts into

@@ -5,11 +5,17 @@ import (
 	"context"
 	"errors"
 	"flag"
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"image/png"
 	"io"
 	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -181,5 +187,177 @@ func TestFindBenchModule(t *testing.T) {
 	}
 	if got, want := filepath.Base(dir), "bench"; got != want {
 		t.Errorf("got directory %s, want one named %s", dir, want)
+	}
+}
+
+func TestOutDir(t *testing.T) {
+	t.Parallel()
+	mod := filepath.Join("x", "bench")
+	for _, tc := range []struct {
+		name string
+		o    options
+		want string
+	}{
+		{"quick", options{}, filepath.Join(mod, "results")},
+		{"full", options{full: true, count: 10}, filepath.Join(mod, "results")},
+		{"bench", options{bench: "GIL"}, filepath.Join(mod, "results", "tmp")},
+		{"out", options{bench: "GIL", out: "elsewhere"}, "elsewhere"},
+	} {
+		if got := outDir(tc.o, mod); got != tc.want {
+			t.Errorf("%s: got %s, want %s", tc.name, got, tc.want)
+		}
+	}
+}
+
+// TestPlanCoversBenchmarks reads the bench package's sources and checks that
+// the plan runs every top-level benchmark, and every load of
+// BenchmarkExecutor, in exactly one step: a benchmark added without a step
+// would be missing from the report, one matched twice would run twice.
+func TestPlanCoversBenchmarks(t *testing.T) {
+	t.Parallel()
+	names, loads := benchmarkNames(t, filepath.Join("..", ".."))
+	if !slices.Contains(names, "BenchmarkExecutor") || len(loads) < 3 {
+		t.Fatalf("got benchmarks %v and executor loads %v, want BenchmarkExecutor and its 3 or more loads", names, loads)
+	}
+	var paths [][]string
+	for _, name := range names {
+		if name == "BenchmarkExecutor" {
+			for _, load := range loads {
+				paths = append(paths, []string{name, "load=" + load})
+			}
+			continue
+		}
+		paths = append(paths, []string{name})
+	}
+	for _, full := range []bool{false, true} {
+		steps := plan(options{full: full})
+		for _, path := range paths {
+			n := 0
+			for _, s := range steps {
+				if stepRuns(t, s, path) {
+					n++
+				}
+			}
+			if n != 1 {
+				t.Errorf("full=%v: %s runs in %d steps, want 1", full, strings.Join(path, "/"), n)
+			}
+		}
+	}
+}
+
+// stepRuns reports whether go test -bench s.bench runs the benchmark at
+// path: as go test does, the pattern is split at slashes, and element i must
+// match path element i; a path longer than the pattern is run whole.
+func stepRuns(t *testing.T, s step, path []string) bool {
+	t.Helper()
+	for i, elem := range strings.Split(s.bench, "/") {
+		if i >= len(path) {
+			break
+		}
+		if !regexp.MustCompile(elem).MatchString(path[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// benchmarkNames parses the _test.go files of dir and returns the names of
+// its Benchmark functions and the names of the executorLoads entries.
+func benchmarkNames(t *testing.T, dir string) (names, loads []string) {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join(dir, "*_test.go"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fset := token.NewFileSet()
+	for _, file := range files {
+		f, err := parser.ParseFile(fset, file, nil, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, decl := range f.Decls {
+			switch d := decl.(type) {
+			case *ast.FuncDecl:
+				if d.Recv == nil && strings.HasPrefix(d.Name.Name, "Benchmark") {
+					names = append(names, d.Name.Name)
+				}
+			case *ast.GenDecl:
+				loads = append(loads, executorLoadNames(t, d)...)
+			}
+		}
+	}
+	return names, loads
+}
+
+// executorLoadNames returns the first field, a string, of every entry of
+// the executorLoads variable if d declares it.
+func executorLoadNames(t *testing.T, d *ast.GenDecl) []string {
+	t.Helper()
+	var out []string
+	for _, spec := range d.Specs {
+		vs, ok := spec.(*ast.ValueSpec)
+		if !ok || len(vs.Names) != 1 || vs.Names[0].Name != "executorLoads" || len(vs.Values) != 1 {
+			continue
+		}
+		list, ok := vs.Values[0].(*ast.CompositeLit)
+		if !ok {
+			t.Fatal("executorLoads is not a composite literal")
+		}
+		for _, elt := range list.Elts {
+			entry, ok := elt.(*ast.CompositeLit)
+			if !ok || len(entry.Elts) == 0 {
+				t.Fatal("an executorLoads entry is not a composite literal")
+			}
+			lit, ok := entry.Elts[0].(*ast.BasicLit)
+			if !ok || lit.Kind != token.STRING {
+				t.Fatal("an executorLoads entry does not start with its name")
+			}
+			name, err := strconv.Unquote(lit.Value)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, name)
+		}
+	}
+	return out
+}
+
+// TestRunOnce runs one small benchmark through the whole pipeline (go test
+// in the bench module, raw capture, table, chart): latest.txt starts with
+// the machine lines, holds both sides' results in the benchmark format, and
+// the table and chart come from it.
+func TestRunOnce(t *testing.T) {
+	// Not parallel: it reads the working directory to find the module.
+	if testing.Short() {
+		t.Skip("runs go test -bench in the bench module")
+	}
+	out := t.TempDir()
+	var stdout bytes.Buffer
+	args := []string{"-bench", "^BenchmarkGIL$/^op=uncontended", "-benchtime", "1x", "-cpu", "1,2", "-out", out}
+	if err := run(context.Background(), args, &stdout, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	raw, err := os.ReadFile(filepath.Join(out, "latest.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, prefix := range []string{"cpu-model: ", "cores: ", "go: go1.", "date: ", "mode: quick -bench "} {
+		if !bytes.Contains(raw, []byte("\n"+prefix)) && !bytes.HasPrefix(raw, []byte(prefix)) {
+			t.Errorf("latest.txt: got no line starting %q in\n%s", prefix, raw)
+		}
+	}
+	for _, name := range []string{"impl=paddock ", "impl=paddock-2 ", "impl=mutex ", "impl=mutex-2 "} {
+		if !bytes.Contains(raw, []byte("BenchmarkGIL/op=uncontended/"+name)) {
+			t.Errorf("latest.txt: got no result for %s", name)
+		}
+	}
+	if !strings.Contains(stdout.String(), "| op=uncontended | ns/op | 2 |") {
+		t.Errorf("table: got no -cpu 2 row in\n%s", stdout.String())
+	}
+	if _, err := os.Stat(filepath.Join(out, "gil.png")); err != nil {
+		t.Error(err)
+	}
+	if _, err := os.Stat(filepath.Join(out, "tmp", "run.txt")); err != nil {
+		t.Errorf("the raw output as it came: %v", err)
 	}
 }
