@@ -270,6 +270,8 @@ func TestArrayLayout(t *testing.T) {
 		{1, 16 << 20, 2048, 8192, 1},
 		{4, 16 << 20, 2048, 8192, 2}, // Pillow keeps align-1 bytes of slack: 2047 rows fit
 		{8, 4096, 3, 4090, 3},
+		{128, 4096, 5, 4000, 5}, // 4096 + 127 bytes for one row: over BlockSize, one row a block
+		{2, 4096, 4096, 2, 3},   // 2047 rows of stride 2 fit in 4096-1 bytes
 	}
 	for _, tt := range tests {
 		a := mustNew(t, arena.Config{Alignment: tt.align, BlockSize: tt.blockSize, BlocksMax: 4})
@@ -279,6 +281,15 @@ func TestArrayLayout(t *testing.T) {
 		}
 		if got := img.BlockCount(); got != tt.blocks {
 			t.Errorf("%+v: BlockCount() = %d, want %d", tt, got, tt.blocks)
+		}
+		// A block is at most BlockSize, unless one row (with its alignment
+		// slack) is larger: then the block holds exactly that one row.
+		stride := (tt.linesize + tt.align - 1) &^ (tt.align - 1)
+		oneRow := stride + tt.align - 1
+		for i, n := range arena.BlockLens(img) {
+			if oneRow <= tt.blockSize && n > tt.blockSize || oneRow > tt.blockSize && n != oneRow {
+				t.Errorf("%+v: block %d has %d bytes, want at most BlockSize, or one row of %d", tt, i, n, oneRow)
+			}
 		}
 		for i := range tt.lines {
 			row := img.Row(i)
