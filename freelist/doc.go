@@ -78,6 +78,15 @@
 // Put scans the list for the object first and panics with "freelist:
 // object put twice" if it is already there; the scan costs O(Len).
 //
+// # Scheduling points
+//
+// Each window between a load and the CAS that acts on it, and each moment a
+// credit is in a goroutine's hands, carries an internal/schedpoint point,
+// free in ordinary builds: freelist.get.afterLoad, freelist.get.stealAfterLoad,
+// freelist.get.afterPop, freelist.put.afterReset, freelist.put.haveCredit,
+// freelist.put.stealCreditAfterLoad and freelist.clear.afterLoad. Built with
+// -tags schedtest, the stress tests make them yield to widen those windows.
+//
 // # Panics and errors
 //
 // [New] returns an error naming Config.Capacity when it is negative. Put

@@ -135,8 +135,8 @@ func (l *List[T]) Put(x *T) bool {
 	if x == nil {
 		panic("freelist: Put of a nil object")
 	}
-	if debugChecks && l.contains(x) {
-		panic("freelist: object put twice (it is already in the list)")
+	if debugChecks {
+		l.checkNotInList(x)
 	}
 	if l.capacity == 0 {
 		l.dropped()
@@ -181,9 +181,12 @@ func (l *List[T]) Cap() int { return l.capacity }
 // collector. Objects Put concurrently with Clear may stay in the list.
 func (l *List[T]) Clear() {
 	for _, s := range *l.shards.Load() {
-		if p := s.private.Load(); p != nil && p != l.credit && s.private.CompareAndSwap(p, l.credit) {
-			// The credit stays with the shard; only the object goes.
-			l.cleared.Add(1)
+		if p := s.private.Load(); p != nil && p != l.credit {
+			schedpoint.Point("freelist.clear.afterLoad")
+			if s.private.CompareAndSwap(p, l.credit) {
+				// The credit stays with the shard; only the object goes.
+				l.cleared.Add(1)
+			}
 		}
 		s.mu.Lock()
 		k := len(s.shared)

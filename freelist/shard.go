@@ -84,8 +84,11 @@ func (l *List[T]) getSlow(s *shard[T]) *T {
 		if t == s {
 			continue
 		}
-		if p := t.private.Load(); p != nil && p != l.credit && t.private.CompareAndSwap(p, l.credit) {
-			return p
+		if p := t.private.Load(); p != nil && p != l.credit {
+			schedpoint.Point("freelist.get.stealAfterLoad")
+			if t.private.CompareAndSwap(p, l.credit) {
+				return p
+			}
 		}
 		if p := l.popShared(t, s); p != nil {
 			return p
@@ -111,6 +114,8 @@ func (l *List[T]) popShared(t, s *shard[T]) *T {
 	t.shared = t.shared[:n-1]
 	t.sharedLen.Store(int64(n - 1))
 	t.mu.Unlock()
+	// The credit p held is in this goroutine's hands until releaseCredit.
+	schedpoint.Point("freelist.get.afterPop")
 	l.releaseCredit(s)
 	return p
 }
@@ -176,8 +181,11 @@ func (l *List[T]) stealCredit(s *shard[T]) bool {
 		if t == s {
 			continue
 		}
-		if t.private.Load() == l.credit && t.private.CompareAndSwap(l.credit, nil) {
-			return true
+		if t.private.Load() == l.credit {
+			schedpoint.Point("freelist.put.stealCreditAfterLoad")
+			if t.private.CompareAndSwap(l.credit, nil) {
+				return true
+			}
 		}
 		if takeOne(&t.credits) {
 			return true
@@ -196,7 +204,16 @@ func (l *List[T]) anyCredit() bool {
 	return false
 }
 
-// contains reports whether x is in the list now (for -tags paddockdebug).
+// checkNotInList panics if x is in the list now: Put calls it under -tags
+// paddockdebug, where putting an object twice is caught at the second Put
+// instead of surfacing later as two owners of one object.
+func (l *List[T]) checkNotInList(x *T) {
+	if l.contains(x) {
+		panic("freelist: object put twice (it is already in the list)")
+	}
+}
+
+// contains reports whether x is in the list now.
 func (l *List[T]) contains(x *T) bool {
 	for _, s := range *l.shards.Load() {
 		if s.private.Load() == x {
