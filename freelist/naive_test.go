@@ -26,7 +26,7 @@ func TestDetectorCatchesNaiveList(t *testing.T) {
 	budget := time.Now().Add(10 * time.Second)
 	for round := 1; ; round++ {
 		l := naive.NewFreeList[item](8, nil)
-		v := detectOwners(l, 8, 1000)
+		v := detectOwners(l, 8, 1000, 1)
 		if v.twoOwners.Load()+v.torn.Load() > 0 {
 			t.Logf("round %d: detected %v", round, v)
 			return
