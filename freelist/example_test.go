@@ -46,3 +46,30 @@ func ExampleList_Stats() {
 	fmt.Println("gets:", st.Hits+st.Misses, "puts:", st.Puts+st.Drops)
 	// Output: gets: 3 puts: 3
 }
+
+func ExampleList_Put() {
+	l, _ := freelist.New(freelist.Config[frame]{Capacity: 2})
+	for l.Len() < l.Cap() { // under -race Put drops some objects: keep offering
+		l.Put(new(frame))
+	}
+	fmt.Println("full:", l.Len(), "of", l.Cap())
+	fmt.Println("kept one more:", l.Put(new(frame))) // left to the garbage collector
+
+	off, _ := freelist.New(freelist.Config[frame]{}) // Capacity 0 disables the list
+	fmt.Println("disabled list kept:", off.Put(off.Get()))
+	// Output:
+	// full: 2 of 2
+	// kept one more: false
+	// disabled list kept: false
+}
+
+func ExampleList_Clear() {
+	l, _ := freelist.New(freelist.Config[frame]{Capacity: 4})
+	for l.Len() < 3 {
+		l.Put(new(frame))
+	}
+	l.Clear() // the three frames are left to the garbage collector
+	l.Get()   // so this Get makes a new one
+	fmt.Println("len:", l.Len(), "misses:", l.Stats().Misses)
+	// Output: len: 0 misses: 1
+}

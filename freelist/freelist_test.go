@@ -45,25 +45,62 @@ func TestNewRejectsNegativeCapacity(t *testing.T) {
 	}
 }
 
-// Port of PyO3 tests/test_gc.rs class_with_freelist: with one thread, the
-// object freed last is the next one allocated.
+// Port of PyO3 tests/test_gc.rs class_with_freelist: on one goroutine,
+// with a second object alive, the object freed is the one the next
+// allocation returns, and the allocation after that is a new object. Under
+// -race Put drops a random quarter of its objects, so the test makes and
+// frees objects until one is kept; the port's claim is about that one.
 func TestPutThenGetReturnsSameObject(t *testing.T) {
-	if freelist.RaceEnabled {
-		t.Skip("Put drops a random share of objects under -race")
-	}
 	t.Parallel()
 	l := newList(t, 2)
-	a := l.Get()
-	a.id = 7
-	if !l.Put(a) {
-		t.Fatalf("Put into an empty list of capacity 2 = false, want true")
+	alive := l.Get() // PyO3's _inst2, alive while inst is freed
+	var freed *object
+	for tries := 0; freed == nil; tries++ {
+		if tries == 100 {
+			t.Fatalf("Put kept none of 100 objects in an empty list of capacity 2")
+		}
+		o := l.Get()
+		o.id = 7
+		if l.Put(o) {
+			freed = o
+		}
 	}
-	b := l.Get()
-	if b != a {
-		t.Fatalf("Get after Put = %p, want the object put %p", b, a)
+	got := l.Get()
+	if got != freed {
+		t.Fatalf("Get after Put = %p, want the object put %p", got, freed)
 	}
-	if !b.clean || b.id != 0 {
-		t.Fatalf("Get returned %+v, want it reset", *b)
+	if !got.clean || got.id != 0 {
+		t.Fatalf("Get returned %+v, want it reset", *got)
+	}
+	if next := l.Get(); next == freed || next == alive {
+		t.Fatalf("second Get returned %p, an object already held; want a new one", next)
+	}
+}
+
+// Under -race Put drops a random share of the objects it could keep (a
+// quarter, as sync.Pool does), so code relying on reuse fails in tests;
+// otherwise it drops none while the list has room.
+func TestRaceBuildDropsAShareOfPuts(t *testing.T) {
+	t.Parallel()
+	const n = 2000
+	l := newList(t, 1)
+	for range n {
+		l.Put(l.Get())
+	}
+	st := l.Stats()
+	if st.Puts+st.Drops != n {
+		t.Fatalf("Stats() = %+v: Puts+Drops = %d, want %d", st, st.Puts+st.Drops, n)
+	}
+	if !freelist.RaceEnabled {
+		if st.Drops != 0 {
+			t.Errorf("Stats() = %+v: %d Puts dropped with room in the list, want 0", st, st.Drops)
+		}
+		return
+	}
+	// A quarter of 2000 is 500, with a standard deviation near 19: the
+	// bounds below are more than 10 deviations away.
+	if st.Drops < n/10 || st.Drops > 4*n/10 {
+		t.Errorf("Stats() = %+v: %d of %d Puts dropped under -race, want about a quarter", st, st.Drops, n)
 	}
 }
 
