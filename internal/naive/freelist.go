@@ -69,14 +69,15 @@ func (f *FreeList[T]) pop() *T {
 }
 
 // Put is insert: it reports whether the list kept x (insert returned None).
+// As in the original, split is read once for the bound and again for the
+// index, and the store of next may overwrite another thread's update.
 func (f *FreeList[T]) Put(x *T) bool {
-	split := f.split
-	next := split + 1
+	next := f.split + 1
 	if next >= f.capacity {
 		return false
 	}
 	schedpoint.Point("naive.freelist.insert.afterRead")
-	f.entries[split] = x
+	f.entries[f.split] = x
 	f.split = next
 	return true
 }
