@@ -43,3 +43,23 @@ func TestSetRestores(t *testing.T) {
 		t.Fatalf("Current() = %+v after restore, want %+v", got, before)
 	}
 }
+
+// TestSetRestartsDecisions: only points the filter matches draw a decision,
+// and Set starts a fresh count, so a run that installs the same policy
+// again replays decision 1, 2, ... whatever other points ran before it.
+func TestSetRestartsDecisions(t *testing.T) {
+	p := Policy{Seed: 9, P: 0.5, Action: ActionYield, Filter: "a.|b.c"}
+	for range 2 {
+		restore := Set(p)
+		for range 10 {
+			Point("a.x")
+			Point("b.c.y")
+			Point("b.d") // not matched: must not use up a decision
+		}
+		if got := current.Load().calls.Load(); got != 20 {
+			t.Errorf("decisions drawn = %d after 20 matching and 10 other points, want 20", got)
+		}
+		restore()
+		Point("a.x") // under the previous policy: not counted in the next Set
+	}
+}
