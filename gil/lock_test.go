@@ -1,6 +1,7 @@
 package gil_test
 
 import (
+	"fmt"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -8,6 +9,7 @@ import (
 	"time"
 
 	"github.com/paddock-go/paddock/gil"
+	"github.com/paddock-go/paddock/internal/schedpoint"
 	"github.com/paddock-go/paddock/lifecycle"
 )
 
@@ -87,9 +89,32 @@ func TestMisusePanics(t *testing.T) {
 }
 
 // Mutual exclusion with 8 threads: the race detector sees the unguarded
-// counter, and the holder check sees two holders.
+// counter, and the holder checks see two holders. How we know it can fail:
+// with the lock word's compare-and-swap in Acquire replaced by a load, a
+// scheduling point and a store (a check-then-act take, its window marked as
+// internal/naive marks its ports'), TestMutualExclusionSchedPoints, which
+// yields at the scheduling points of gil, reports two holders in its
+// first run, with or without -race (a mutation run by hand; without the point the window is a
+// few nanoseconds, too narrow for this test alone).
 func TestMutualExclusion(t *testing.T) {
 	t.Parallel()
+	mutualExclusion(t)
+}
+
+// Under -tags schedtest, the same with a yield at a fifth of the gil points,
+// to widen every window between a check of the lock word and its use.
+func TestMutualExclusionSchedPoints(t *testing.T) {
+	if !schedpoint.Enabled {
+		t.Skip("needs -tags schedtest")
+	}
+	for seed := range uint64(3) {
+		restore := schedpoint.Set(schedpoint.Policy{Seed: seed, P: 0.2, Action: schedpoint.ActionYield, Filter: "gil."})
+		t.Run(fmt.Sprint(seed), mutualExclusion)
+		restore()
+	}
+}
+
+func mutualExclusion(t *testing.T) {
 	rt := lifecycle.New()
 	l := gil.New(rt)
 	if err := l.SetSwitchInterval(100 * time.Microsecond); err != nil {
@@ -97,7 +122,7 @@ func TestMutualExclusion(t *testing.T) {
 	}
 	const threads, iters = 8, 2000
 	var counter int
-	var inside atomic.Int32
+	var inside, spin atomic.Int32
 	var wg sync.WaitGroup
 	wg.Add(threads)
 	for range threads {
@@ -111,8 +136,8 @@ func TestMutualExclusion(t *testing.T) {
 				if inside.Add(1) != 1 {
 					t.Error("two holders at once")
 				}
-				if l.Holder() != th || th.State() != lifecycle.Attached {
-					t.Errorf("got holder %v state %v, want self ATTACHED", l.Holder(), th.State())
+				if h := l.Holder(); h != th || th.State() != lifecycle.Attached {
+					t.Errorf("got holder %s state %v, want self ATTACHED", holderName(h), th.State())
 				}
 				counter++
 				if i%7 == 0 {
@@ -122,6 +147,11 @@ func TestMutualExclusion(t *testing.T) {
 				}
 				inside.Add(-1)
 				l.Release(th)
+				// Work outside the lock, so that threads also arrive at a
+				// free lock and race on its fast path, not only queue.
+				for range i % 5 * 50 {
+					spin.Add(1)
+				}
 			}
 		}); err != nil {
 			t.Fatal(err)
@@ -134,7 +164,14 @@ func TestMutualExclusion(t *testing.T) {
 	if counter != threads*iters {
 		t.Errorf("got counter %d, want %d", counter, threads*iters)
 	}
-	if l.Holder() != nil {
-		t.Errorf("got holder %v after all released, want nil", l.Holder())
+	if h := l.Holder(); h != nil {
+		t.Errorf("got holder %s after all released, want nil", holderName(h))
 	}
+}
+
+func holderName(h *lifecycle.Thread) string {
+	if h == nil {
+		return "none"
+	}
+	return fmt.Sprintf("%q (ID %d)", h.Name(), h.ID())
 }
