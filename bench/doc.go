@@ -35,7 +35,10 @@
 // directory, `go run ./cmd/report`) runs a quick selection at -cpu 1,2,8,
 // writes results/latest.txt (benchstat's format), results/latest.md (ratios
 // paddock / peer) and one PNG chart per component, and prints the table.
-// `-full` runs everything, longer and repeated. The benchmarks also run under
+// `-full` runs everything, longer and six times over; `-bench pattern` runs
+// one part and writes into results/tmp/ instead, so that results/ always
+// holds the last whole run. latest.txt is benchstat's input as it is
+// (`benchstat -col /impl results/latest.txt`). The benchmarks also run under
 // plain go test:
 //
 //	go test -run '^$' -bench . -cpu 1,2,8 -benchmem
