@@ -122,6 +122,7 @@ func (e *Executor) finalize(ctx context.Context) error {
 	e.mu.Lock()
 	e.beginShutdownLocked(true)
 	e.mu.Unlock()
+	schedpoint.Point("executor.finalize.begun")
 	return e.AwaitTermination(ctx)
 }
 
@@ -327,6 +328,7 @@ func (e *Executor) breakPool(cause error) {
 	q := e.queue.take()
 	e.wakeIdleLocked()
 	e.mu.Unlock()
+	schedpoint.Point("executor.broken.begun")
 	for t := q.pop(); t != nil; t = q.pop() {
 		if t.fail(err) {
 			e.extra.failed.Add(1)
@@ -457,6 +459,7 @@ func (w *worker) parkLocked() bool {
 	}
 	e.idle = append(e.idle, w)
 	e.mu.Unlock()
+	schedpoint.Point("executor.worker.parked")
 	var timeout <-chan time.Time
 	if e.cfg.idleTimeout > 0 {
 		t := time.NewTimer(e.cfg.idleTimeout)

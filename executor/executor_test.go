@@ -1,11 +1,13 @@
 package executor_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"regexp"
 	"runtime"
+	"runtime/pprof"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -323,6 +325,25 @@ func TestWorkerNames(t *testing.T) {
 	}
 }
 
+// TestWorkerPprofLabel: a worker goroutine carries its name as the pprof
+// label "executor.worker", so goroutine profiles show which pool it is.
+func TestWorkerPprofLabel(t *testing.T) {
+	t.Parallel()
+	e := newExecutor(t, executor.WithName("Labelled"), executor.WithMaxWorkers(1))
+	f := must[*executor.Future[string]](t)(executor.Submit(e, func(context.Context) (string, error) {
+		var buf bytes.Buffer
+		err := pprof.Lookup("goroutine").WriteTo(&buf, 1)
+		return buf.String(), err
+	}))
+	profile, err := f.Result(testCtx(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := `"executor.worker":"Labelled_0"`; !strings.Contains(profile, want) {
+		t.Fatalf("got a goroutine profile without %s", want)
+	}
+}
+
 func TestInitializer(t *testing.T) {
 	t.Parallel()
 	var inits atomic.Int64
@@ -374,6 +395,31 @@ func TestInitializerFailureBreaksPool(t *testing.T) {
 	}
 	if _, err := e.Go(func(context.Context) error { return nil }); !errors.Is(err, executor.ErrBroken) || !errors.Is(err, cause) {
 		t.Fatalf("got %v, want ErrBroken wrapping the cause", err)
+	}
+}
+
+// TestInitializerGoexitBreaksPool: an initializer that calls
+// runtime.Goexit breaks the pool as a failing one does, and the pool still
+// terminates.
+func TestInitializerGoexitBreaksPool(t *testing.T) {
+	t.Parallel()
+	e := newExecutor(t, executor.WithMaxWorkers(1), executor.WithInitializer(func(context.Context) error {
+		runtime.Goexit()
+		return nil
+	}))
+	ctx := testCtx(t)
+	f, err := e.Go(func(context.Context) error { return nil })
+	if err == nil {
+		err = f.Err(ctx)
+	}
+	if !errors.Is(err, executor.ErrBroken) || !strings.Contains(err.Error(), "Goexit") {
+		t.Fatalf("got %v, want ErrBroken for an initializer's Goexit", err)
+	}
+	if err := e.AwaitTermination(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Go(func(context.Context) error { return nil }); !errors.Is(err, executor.ErrBroken) {
+		t.Fatalf("got %v, want ErrBroken", err)
 	}
 }
 

@@ -8,6 +8,8 @@ import (
 	"runtime/debug"
 	"sync"
 	"sync/atomic"
+
+	"github.com/paddock-go/paddock/internal/schedpoint"
 )
 
 // The states of a future. Only the transitions pending -> running ->
@@ -58,6 +60,7 @@ type waiter struct {
 // either notify sees listening set, or the registrant (which sets listening
 // before loading the state) sees the final state and does not register.
 func (c *core) notify() {
+	schedpoint.Point("executor.future.notify")
 	if !c.listening.Load() {
 		return
 	}
@@ -86,9 +89,11 @@ func (c *core) notify() {
 // listen runs register under mu unless the future is final, and reports
 // whether it did.
 func (c *core) listen(register func(*listeners)) bool {
+	schedpoint.Point("executor.future.listen")
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.listening.Store(true)
+	schedpoint.Point("executor.future.listen.afterFlag")
 	if isFinal(c.state.Load()) {
 		return false
 	}
@@ -210,6 +215,7 @@ func (f *Future[T]) run(ctx context.Context) (ran, failed bool) {
 	}
 	fn, errFn := f.fn, f.errFn
 	f.fn, f.errFn = nil, nil // no stale reference to the callable once it ran
+	schedpoint.Point("executor.future.running")
 	var v T
 	var err error
 	if fn != nil {

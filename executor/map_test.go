@@ -175,3 +175,42 @@ func TestMapStopEarlyCancels(t *testing.T) {
 		t.Fatalf("got elements 2, 3 ran %v, %v, Cancelled %d; want not run, at least 2 cancelled", ran[2].Load(), ran[3].Load(), e.Stats().Cancelled)
 	}
 }
+
+// TestMapCancelsCurrentFuture is CPython's
+// test_executor_map_current_future_cancel: with the pool saturated and the
+// context already ended, the first result is the context's error, and both
+// the future being waited on and the one behind it are cancelled, so
+// neither runs. It fails if Map cancelled only the futures after the
+// current one (the bug CPython fixed): Cancelled would be 1.
+func TestMapCancelsCurrentFuture(t *testing.T) {
+	t.Parallel()
+	for _, buf := range []int{0, 2} {
+		e := newExecutor(t, executor.WithMaxWorkers(1))
+		g := newGate(1)
+		first := must[*executor.Future[struct{}]](t)(e.Go(g.task))
+		g.waitStarted(t, 1)
+		var calls atomic.Int64
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		var errs []error
+		for _, err := range executor.Map(ctx, e, slices.Values([]string{"second", "third"}), func(_ context.Context, s string) (string, error) {
+			calls.Add(1)
+			return s, nil
+		}, executor.MapOptions{BufferSize: buf}) {
+			errs = append(errs, err)
+		}
+		close(g.release)
+		if err := first.Err(testCtx(t)); err != nil {
+			t.Fatal(err)
+		}
+		if err := e.Shutdown(testCtx(t), executor.ShutdownOptions{Wait: true}); err != nil {
+			t.Fatal(err)
+		}
+		if len(errs) != 1 || !errors.Is(errs[0], context.Canceled) {
+			t.Fatalf("BufferSize %d: got %v, want one context.Canceled", buf, errs)
+		}
+		if st := e.Stats(); st.Cancelled != 2 || calls.Load() != 0 {
+			t.Fatalf("BufferSize %d: got Cancelled %d, %d calls; want 2, 0", buf, st.Cancelled, calls.Load())
+		}
+	}
+}

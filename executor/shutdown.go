@@ -1,6 +1,10 @@
 package executor
 
-import "context"
+import (
+	"context"
+
+	"github.com/paddock-go/paddock/internal/schedpoint"
+)
 
 // ShutdownOptions says how [Executor.Shutdown] shuts down. The zero value
 // neither waits nor cancels.
@@ -28,6 +32,7 @@ func (e *Executor) Shutdown(ctx context.Context, opts ShutdownOptions) error {
 		queued = e.queue.take()
 	}
 	e.mu.Unlock()
+	schedpoint.Point("executor.shutdown.begun")
 	e.unregister()
 	for t := queued.pop(); t != nil; t = queued.pop() {
 		t.cancelQueued()
@@ -48,6 +53,7 @@ func (e *Executor) ShutdownNow() int {
 	e.beginShutdownLocked(false)
 	queued := e.queue.take()
 	e.mu.Unlock()
+	schedpoint.Point("executor.shutdownNow.begun")
 	e.cancelCtx()
 	e.unregister()
 	n := 0

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"go.uber.org/goleak"
+
 	"github.com/paddock-go/paddock/executor"
 	"github.com/paddock-go/paddock/lifecycle"
 )
@@ -256,5 +258,81 @@ func TestShutdownWaitBounded(t *testing.T) {
 	close(g.release)
 	if err := e.AwaitTermination(testCtx(t)); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestShutdownWaitLeavesNoGoroutine is CPython's test_threads_terminate with
+// goleak: once Shutdown with Wait returned, every worker ran its last step
+// (counted by the exit hook, which runs before the count Shutdown waits on
+// drops) and no goroutine is left. It does not run in parallel, so the
+// goroutines it did not start are those goleak.IgnoreCurrent saw.
+func TestShutdownWaitLeavesNoGoroutine(t *testing.T) {
+	ignore := goleak.IgnoreCurrent()
+	rt := lifecycle.New()
+	e, err := executor.New(executor.WithRuntime(rt), executor.WithMaxWorkers(3))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var exits atomic.Int64
+	executor.SetHooks(e, executor.Hooks{WorkerExit: func(string) { exits.Add(1) }})
+	g := newGate(3)
+	for range 3 {
+		must[*executor.Future[struct{}]](t)(e.Go(g.task))
+	}
+	g.waitStarted(t, 3)
+	if st := e.Stats(); st.Workers != 3 {
+		t.Fatalf("got %d workers, want 3", st.Workers)
+	}
+	close(g.release)
+	if err := e.Shutdown(testCtx(t), executor.ShutdownOptions{Wait: true}); err != nil {
+		t.Fatal(err)
+	}
+	if n, st := exits.Load(), e.Stats(); n != 3 || st.Workers != 0 {
+		t.Fatalf("got %d workers exited, Workers %d after Shutdown(Wait); want 3, 0", n, st.Workers)
+	}
+	goleak.VerifyNone(t, ignore)
+	if err := rt.Finalize(testCtx(t)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestCancelFuturesNoWaitThenFinalize is test_cancel_futures_wait_false:
+// shutdown(wait=False, cancel_futures=True) and then the interpreter's exit.
+// The queued futures are cancelled, and the running task still finishes
+// before Finalize returns, since its worker is a non-daemon goroutine of
+// the runtime even though the executor's hook was unregistered.
+func TestCancelFuturesNoWaitThenFinalize(t *testing.T) {
+	t.Parallel()
+	rt := lifecycle.New()
+	e, err := executor.New(executor.WithRuntime(rt), executor.WithMaxWorkers(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	started := make(chan struct{})
+	var finished atomic.Bool
+	running := must[*executor.Future[struct{}]](t)(e.Go(func(context.Context) error {
+		close(started)
+		time.Sleep(2 * time.Millisecond)
+		finished.Store(true)
+		return nil
+	}))
+	<-started
+	var queued []*executor.Future[struct{}]
+	for range 3 {
+		queued = append(queued, must[*executor.Future[struct{}]](t)(e.Go(func(context.Context) error { return nil })))
+	}
+	if err := e.Shutdown(testCtx(t), executor.ShutdownOptions{CancelFutures: true}); err != nil {
+		t.Fatal(err)
+	}
+	if err := rt.Finalize(testCtx(t)); err != nil {
+		t.Fatal(err)
+	}
+	if !finished.Load() || !running.IsDone() || running.Cancelled() {
+		t.Fatalf("got %v (finished %v) after Finalize, want the running task finished", running, finished.Load())
+	}
+	for _, f := range queued {
+		if !f.Cancelled() {
+			t.Fatalf("got %v, want cancelled", f)
+		}
 	}
 }
