@@ -157,6 +157,7 @@ func (l *Lock) Acquire(t *lifecycle.Thread) error {
 		t.CheckExit()
 		panic("gil: unreachable: a SHUTTING_DOWN thread did not stop")
 	}
+	schedpoint.Point("gil.acquire.afterAttach")
 	if l.rt.Finalizing() {
 		t.Detach()
 		l.drop(t.ID())

@@ -92,10 +92,10 @@ func TestMisusePanics(t *testing.T) {
 // counter, and the holder checks see two holders. How we know it can fail:
 // with the lock word's compare-and-swap in Acquire replaced by a load, a
 // scheduling point and a store (a check-then-act take, its window marked as
-// internal/naive marks its ports'), TestMutualExclusionSchedPoints, which
-// yields at the scheduling points of gil, reports two holders in its
-// first run, with or without -race (a mutation run by hand; without the point the window is a
-// few nanoseconds, too narrow for this test alone).
+// internal/naive marks its ports'), TestMutualExclusionSchedPoints reports
+// two holders in its first run, with or without -race (a mutation run by
+// hand; without the point the window is a few nanoseconds, too narrow for
+// this test alone).
 func TestMutualExclusion(t *testing.T) {
 	t.Parallel()
 	mutualExclusion(t)

@@ -70,6 +70,7 @@ func (r *Runtime) Finalize(ctx context.Context) error {
 	}
 	schedpoint.Point("lifecycle.finalize.beforeFlag")
 	r.finalizing.Store(true)
+	schedpoint.Point("lifecycle.finalize.afterFlag")
 	r.stopDaemons()
 	r.finErr = err
 	close(r.finDone)

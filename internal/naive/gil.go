@@ -14,7 +14,10 @@
 //
 // Scheduling points naive.gil.take.afterCheck (between the check and the
 // wait) and naive.gil.take.afterWait widen the window under -tags schedtest.
-// drop_gil's FORCE_SWITCHING wait is left out: it is not the subject.
+// drop_gil's FORCE_SWITCHING wait is left out, as before Python 3.2's new
+// GIL: a thread that drops the GIL at a drop request takes it back at once,
+// before the woken waiter runs. gil's fairness test uses that to show that
+// its bounds catch starvation.
 
 package naive
 
