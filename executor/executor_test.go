@@ -96,8 +96,10 @@ func TestIdleReuse(t *testing.T) {
 			t.Fatal(err)
 		}
 		// Wait until the worker parked, so the next submission finds it idle.
-		for e.Stats().IdleWorkers != 1 {
-			runtime.Gosched()
+		for deadline := time.Now().Add(10 * time.Second); e.Stats().IdleWorkers != 1; runtime.Gosched() {
+			if time.Now().After(deadline) {
+				t.Fatalf("got %+v, want the worker idle", e.Stats())
+			}
 		}
 	}
 	if st := e.Stats(); st.PeakWorkers != 1 {
