@@ -105,3 +105,40 @@ func ExampleExecutor_ShutdownNow() {
 	fmt.Println(e.ShutdownNow(), e.AwaitTermination(context.Background()))
 	// Output: 3 <nil>
 }
+
+func ExampleNew() {
+	ctx := context.Background()
+	e, err := executor.New(executor.WithMaxWorkers(1), executor.WithName("io"),
+		executor.WithQueueSize(1), executor.WithRejection(executor.CallerRuns))
+	if err != nil {
+		panic(err)
+	}
+	defer e.Shutdown(ctx, executor.ShutdownOptions{Wait: true})
+
+	f, _ := executor.Submit(e, func(ctx context.Context) (string, error) { return executor.WorkerName(ctx), nil })
+	fmt.Println(f.Result(ctx))
+
+	_, err = executor.New(executor.WithMaxWorkers(0))
+	fmt.Println(err)
+	// Output:
+	// io_0 <nil>
+	// executor: WithMaxWorkers(0): max workers must be greater than 0
+}
+
+func ExampleExecutor_Shutdown() {
+	ctx := context.Background()
+	e, _ := executor.New(executor.WithMaxWorkers(1))
+	started, release := make(chan struct{}), make(chan struct{})
+	running, _ := e.Go(func(context.Context) error { close(started); <-release; return nil })
+	<-started
+	queued, _ := e.Go(func(context.Context) error { return nil })
+	go func() { <-queued.Done(); close(release) }() // the running task ends once the queue is cancelled
+
+	err := e.Shutdown(ctx, executor.ShutdownOptions{Wait: true, CancelFutures: true})
+	fmt.Println(err, running.Err(ctx), queued.Cancelled())
+	_, err = e.Go(func(context.Context) error { return nil })
+	fmt.Println(err)
+	// Output:
+	// <nil> <nil> true
+	// executor: cannot schedule new futures after shutdown
+}
