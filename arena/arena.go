@@ -242,9 +242,11 @@ func (a *Arena) Put(b *Block) {
 	}
 	n := int64(b.n)
 	s := &a.shards[b.home]
+	schedpoint.Point("arena.put.beforeLock")
 	s.mu.Lock()
 	if b.state == stateOut && s.credits > 0 && !a.poison && len(b.buf) <= int(a.blockSize.Load()) {
 		// The common case, cacheLocked's first branch written out.
+		schedpoint.Point("arena.put.locked")
 		b.state = stateReturned
 		s.c.inUseBlocks--
 		s.c.inUseBytes -= n
@@ -262,6 +264,7 @@ func (a *Arena) Put(b *Block) {
 func (a *Arena) release(bs []*Block) {
 	var bytes int64
 	s := &a.shards[bs[0].home]
+	schedpoint.Point("arena.release.beforeLock")
 	s.mu.Lock()
 	for _, b := range bs {
 		bytes += int64(b.n)

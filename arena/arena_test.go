@@ -15,25 +15,27 @@ import (
 func TestNewValidates(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
-		cfg   arena.Config
-		field string // "" means valid
+		cfg            arena.Config
+		field, allowed string // "" means valid
 	}{
-		{arena.Config{}, ""},
-		{arena.Config{Alignment: 64, BlockSize: 8192, BlocksMax: 3, MaxInUseBytes: 1, Poison: true}, ""},
-		{arena.Config{Alignment: 3}, "Alignment"},
-		{arena.Config{Alignment: -8}, "Alignment"},
-		{arena.Config{BlockSize: 100}, "BlockSize"},
-		{arena.Config{BlockSize: -4096}, "BlockSize"},
-		{arena.Config{BlocksMax: -1}, "BlocksMax"},
-		{arena.Config{MaxInUseBytes: -1}, "MaxInUseBytes"},
+		{arena.Config{}, "", ""},
+		{arena.Config{Alignment: 128, BlockSize: 4096, BlocksMax: arena.MaxBlocksMax, MaxInUseBytes: 1, Poison: true}, "", ""},
+		{arena.Config{Alignment: 3}, "Alignment is 3", "power of two (1 to 128)"},
+		{arena.Config{Alignment: -8}, "Alignment is -8", "from 1 to 128"},
+		{arena.Config{Alignment: 256}, "Alignment is 256", "from 1 to 128"},
+		{arena.Config{BlockSize: 100}, "BlockSize is 100", "multiple of 4096"},
+		{arena.Config{BlockSize: -4096}, "BlockSize is -4096", "greater than 0 (a multiple of 4096)"},
+		{arena.Config{BlocksMax: -1}, "BlocksMax is -1", "(0 to 134217727)"},
+		{arena.Config{BlocksMax: arena.MaxBlocksMax + 1}, "BlocksMax is 134217728", "(0 to 134217727)"},
+		{arena.Config{MaxInUseBytes: -1}, "MaxInUseBytes is -1", "0 (no cap) or more"},
 	}
 	for _, tt := range tests {
 		_, err := arena.New(tt.cfg)
 		switch {
 		case tt.field == "" && err != nil:
 			t.Errorf("New(%+v) = %v, want no error", tt.cfg, err)
-		case tt.field != "" && (err == nil || !strings.Contains(err.Error(), tt.field)):
-			t.Errorf("New(%+v) = %v, want an error naming %s", tt.cfg, err, tt.field)
+		case tt.field != "" && (err == nil || !strings.Contains(err.Error(), tt.field) || !strings.Contains(err.Error(), tt.allowed)):
+			t.Errorf("New(%+v) = %v, want an error with %q and the range %q", tt.cfg, err, tt.field, tt.allowed)
 		}
 	}
 }
@@ -256,6 +258,29 @@ func TestPoisonCatchesWriteAfterPut(t *testing.T) {
 	a.Put(b)
 	stale[5] = 1 // a write after Put
 	mustPanic(t, "arena: block written after Put: byte 5 of 32 is 0x1, want 0xdd", func() { a.Get(32) })
+}
+
+// TestPoisonCatchesWriteToReleasedRow: a row kept past Release and written
+// is reported when its block goes into the next image.
+func TestPoisonCatchesWriteToReleasedRow(t *testing.T) {
+	t.Parallel()
+	a := mustNew(t, arena.Config{BlocksMax: 4, BlockSize: 4096, Poison: true})
+	img, _ := a.NewArray(8, 1024) // two blocks of 4 rows
+	stale := img.Row(5)
+	img.Release()
+	clean, _ := a.NewArray(8, 1024) // untouched: no panic, zeroed
+	if got := clean.Row(5)[0]; got != 0 {
+		t.Errorf("NewArray with Poison: row 5 byte 0 = %#x, want 0", got)
+	}
+	clean.Release()
+	stale[0] = 1
+	defer func() {
+		p, _ := recover().(string)
+		if !strings.HasPrefix(p, "arena: block written after Put: byte 1024 of 4096 is 0x1") {
+			t.Errorf("panic %q, want a write after Put at byte 1024", p)
+		}
+	}()
+	a.NewArray(8, 1024)
 }
 
 func TestArrayLayout(t *testing.T) {

@@ -3,6 +3,8 @@ package arena_test
 import (
 	"bytes"
 	"log/slog"
+	"os"
+	"os/exec"
 	"strconv"
 	"strings"
 	"testing"
@@ -121,5 +123,28 @@ func lookupIn(env map[string]string) func(string) (string, bool) {
 	return func(k string) (string, bool) {
 		v, ok := env[k]
 		return v, ok
+	}
+}
+
+// TestDefaultReadsEnvironment runs the test binary again with PADDOCK_*
+// set, since Default reads the environment once per process: units are
+// applied, a bad value keeps its default, and the warning reaches slog's
+// default logger (stderr) naming the variable and the reason.
+func TestDefaultReadsEnvironment(t *testing.T) {
+	t.Parallel()
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), defaultHelperEnv+"=1",
+		"PADDOCK_ALIGNMENT=3", "PADDOCK_BLOCK_SIZE=8K", "PADDOCK_BLOCKS_MAX=2k")
+	var stdout, stderr strings.Builder
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("%v; stderr: %s", err, stderr.String())
+	}
+	if got, want := stdout.String(), "1 8192 2048\n"; got != want {
+		t.Errorf("Default() settings: got %q, want %q (alignment, block size, blocks max)", got, want)
+	}
+	if out := stderr.String(); !strings.Contains(out, "WARN") || !strings.Contains(out, "PADDOCK_ALIGNMENT") ||
+		!strings.Contains(out, "power of two") || strings.Contains(out, "PADDOCK_BLOCK_SIZE") {
+		t.Errorf("stderr %q: want one warning naming PADDOCK_ALIGNMENT and why", out)
 	}
 }

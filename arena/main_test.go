@@ -1,6 +1,8 @@
 package arena_test
 
 import (
+	"fmt"
+	"os"
 	"testing"
 
 	"go.uber.org/goleak"
@@ -8,7 +10,19 @@ import (
 	"github.com/paddock-go/paddock/arena"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+func TestMain(m *testing.M) {
+	if os.Getenv(defaultHelperEnv) != "" {
+		// A child of TestDefaultReadsEnvironment: report what Default
+		// made of the environment (its warnings go to stderr).
+		a := arena.Default()
+		fmt.Println(a.Alignment(), a.BlockSize(), a.BlocksMax())
+		return
+	}
+	goleak.VerifyTestMain(m)
+}
+
+// defaultHelperEnv makes the test binary print Default's settings and exit.
+const defaultHelperEnv = "PADDOCK_ARENA_TEST_DEFAULT"
 
 // mustNew returns an arena for cfg or fails the test.
 func mustNew(t testing.TB, cfg arena.Config) *arena.Arena {

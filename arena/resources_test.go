@@ -43,6 +43,18 @@ func TestGetStatsKeys(t *testing.T) {
 	}
 }
 
+// TestDefaults: Pillow's get_alignment, get_block_size and get_blocks_max
+// on a fresh arena (Pillow asserts > 0, >= 4096, >= 0; these are its exact
+// defaults).
+func TestDefaults(t *testing.T) {
+	t.Parallel()
+	a := mustNew(t, arena.Config{})
+	if a.Alignment() != 1 || a.BlockSize() != 16<<20 || a.BlocksMax() != 0 {
+		t.Errorf("got alignment %d, block size %d, blocks max %d; want 1, %d, 0",
+			a.Alignment(), a.BlockSize(), a.BlocksMax(), 16<<20)
+	}
+}
+
 func TestResetStats(t *testing.T) {
 	t.Parallel()
 	a := mustNew(t, arena.Config{BlocksMax: 4, BlockSize: 4096})

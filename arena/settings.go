@@ -1,6 +1,10 @@
 package arena
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/paddock-go/paddock/internal/schedpoint"
+)
 
 // Alignment returns the row alignment new Arrays use.
 func (a *Arena) Alignment() int { return int(a.alignment.Load()) }
@@ -74,6 +78,7 @@ func (a *Arena) lockAll() {
 	a.mu.Lock()
 	for i := range a.shards {
 		a.shards[i].mu.Lock()
+		schedpoint.Point("arena.lockAll.partial")
 	}
 }
 
