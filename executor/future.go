@@ -229,13 +229,16 @@ func (f *Future[T]) run(ctx context.Context) (ran, failed bool) {
 	return true, err != nil
 }
 
-// fail moves a queued future to FINISHED with err (a broken pool).
+// abort moves the running future to FINISHED with err: its task called
+// runtime.Goexit, so only this worker's end can finish it.
 func (f *Future[T]) abort(err error) {
 	f.c.err = err
 	f.c.state.Store(stateFinished)
 	f.c.notify()
 }
 
+// fail moves a queued future to FINISHED with err (a broken pool) and
+// reports whether it did, that is whether the future was still pending.
 func (f *Future[T]) fail(err error) bool {
 	if !f.c.state.CompareAndSwap(statePending, stateSetting) {
 		return false
