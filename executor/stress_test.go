@@ -54,6 +54,7 @@ func checkFinalOnce(t *testing.T) {
 		mu       sync.Mutex
 		accepted []*tracked
 		ran      atomic.Int64
+		midway   = make(chan struct{}) // closed at the 300th acceptance
 	)
 	track := func(tr *tracked) {
 		tr.f.AddDoneCallback(func(*executor.Future[int]) { tr.callbacks.Add(1) })
@@ -81,6 +82,9 @@ func checkFinalOnce(t *testing.T) {
 				}
 				mu.Lock()
 				accepted = append(accepted, tr)
+				if len(accepted) == 300 {
+					close(midway)
+				}
 				mu.Unlock()
 				if i%2 == 1 {
 					track(tr) // while it may be finishing
@@ -105,7 +109,11 @@ func checkFinalOnce(t *testing.T) {
 			cancel()
 		}
 	})
-	time.Sleep(2 * time.Millisecond)
+	select {
+	case <-midway: // ShutdownNow races the submitters still going
+	case <-testCtx(t).Done():
+		t.Fatal("submitters did not reach 300 acceptances")
+	}
 	neverStarted := e.ShutdownNow()
 	wg.Wait()
 	if err := e.AwaitTermination(testCtx(t)); err != nil {
@@ -125,6 +133,7 @@ func checkFinalOnce(t *testing.T) {
 	}
 	st := e.Stats()
 	n := int64(len(accepted))
+	t.Logf("%d accepted: %d ran, %d cancelled (%d by ShutdownNow)", n, ran.Load(), cancelled, neverStarted)
 	if ran.Load()+cancelled != n || st.Submitted != uint64(n) || st.Completed+st.Failed+st.Cancelled != st.Submitted ||
 		st.Cancelled != uint64(cancelled) || int64(neverStarted) > cancelled {
 		t.Fatalf("got %d ran + %d cancelled of %d accepted, ShutdownNow %d, stats %+v", ran.Load(), cancelled, n, neverStarted, st)
