@@ -70,6 +70,9 @@ func TestRenderGolden(t *testing.T) {
 	failed := fixedReport()
 	failed.OK = paddockClean(failed.Results)
 	raced := verifyReport{Mode: "full", Seed: 1, GOMAXPROCS: 8, Note: raceSkipNote, OK: true, Results: clean.Results[1:2]}
+	sched := failed
+	sched.Results = failed.Results[2:]
+	sched.Sched = "PADDOCK_SCHED='seed=42,p=0.5,action=yield,filter=freelist.'"
 	tests := []struct {
 		name string
 		rep  verifyReport
@@ -77,6 +80,7 @@ func TestRenderGolden(t *testing.T) {
 		{"table_ok.golden", clean},
 		{"table_failed.golden", failed},
 		{"table_race.golden", raced},
+		{"table_sched.golden", sched},
 	}
 	for _, tt := range tests {
 		var buf bytes.Buffer
@@ -136,6 +140,69 @@ func TestUsageErrorsExit2(t *testing.T) {
 		}
 		if !strings.Contains(stderr.String(), tt.want) {
 			t.Errorf("run(%q): stderr %q, want it to contain %q", tt.args, stderr.String(), tt.want)
+		}
+	}
+}
+
+func TestPaddockClean(t *testing.T) {
+	t.Parallel()
+	some := []scenario.Count{{Kind: "x", N: 1}}
+	none := []scenario.Count{{Kind: "x"}}
+	tests := []struct {
+		results []scenario.Result
+		want    bool
+	}{
+		{nil, true},
+		{[]scenario.Result{{Impl: scenario.Naive, Violations: some}, {Impl: scenario.Paddock, Violations: none}}, true},
+		{[]scenario.Result{{Impl: scenario.Naive, Violations: none}, {Impl: scenario.Paddock, Violations: some}}, false},
+	}
+	for _, tt := range tests {
+		if got := paddockClean(tt.results); got != tt.want {
+			t.Errorf("paddockClean(%+v) = %v, want %v", tt.results, got, tt.want)
+		}
+	}
+}
+
+// TestHelpExits0: -h prints the flags and is not a usage error.
+func TestHelpExits0(t *testing.T) {
+	t.Parallel()
+	var stdout, stderr bytes.Buffer
+	err := run(context.Background(), []string{"verify", "-h"}, &stdout, &stderr)
+	if got := exitCode(err); got != 0 {
+		t.Errorf("verify -h: exit %d (%v), want 0", got, err)
+	}
+	for _, flag := range []string{"-scenario", "-impl", "-rounds", "-workers", "-seed", "-quick", "-full", "-json", "-encode"} {
+		if !strings.Contains(stderr.String(), flag) {
+			t.Errorf("verify -h does not list %s:\n%s", flag, stderr.String())
+		}
+	}
+}
+
+// TestProgress: on a terminal the bar is redrawn in place with the rounds
+// done; elsewhere each job gets a plain start line and a result line, no
+// control characters.
+func TestProgress(t *testing.T) {
+	t.Parallel()
+	res := scenario.Result{Scenario: "gil", Impl: scenario.Paddock, Rounds: 4, Violations: []scenario.Count{{Kind: "hang"}}}
+	for _, tty := range []bool{true, false} {
+		var buf bytes.Buffer
+		p := &progress{w: &buf, tty: tty}
+		p.start("gil/paddock")
+		p.update("gil/paddock", 2, 4)
+		p.last = time.Time{} // let the next update draw at once
+		p.update("gil/paddock", 4, 4)
+		p.finish("gil/paddock", res)
+		out := buf.String()
+		final := "verify: gil/paddock: 4 rounds, none, 0s: ok\n"
+		if !strings.HasSuffix(out, final) {
+			t.Errorf("tty %v: output %q does not end with %q", tty, out, final)
+		}
+		if tty {
+			if !strings.Contains(out, "\r\033[K") || !strings.Contains(out, "[==============================] 4/4 rounds") {
+				t.Errorf("tty: output %q lacks the bar redrawn in place at 4/4", out)
+			}
+		} else if want := "verify: gil/paddock ...\n" + final; out != want {
+			t.Errorf("not a tty: output %q, want %q", out, want)
 		}
 	}
 }

@@ -18,6 +18,9 @@ const maxSamplesShown = 2
 // rep, so the same report always prints the same text.
 func renderTable(w io.Writer, rep verifyReport) error {
 	fmt.Fprintf(w, "paddock verify: %s mode, seed %d, GOMAXPROCS %d\n", rep.Mode, rep.Seed, rep.GOMAXPROCS)
+	if rep.Sched != "" {
+		fmt.Fprintf(w, "scheduling points: %s\n", rep.Sched)
+	}
 	if rep.Note != "" {
 		fmt.Fprintf(w, "note: %s\n", rep.Note)
 	}
@@ -47,7 +50,11 @@ func renderTable(w io.Writer, rep verifyReport) error {
 	if rep.OK {
 		fmt.Fprintln(w, "\npaddock: no violation.")
 	} else {
-		fmt.Fprintf(w, "\npaddock: FAILED; replay with --seed %d (and the same --scenario, --rounds, --workers).\n", rep.Seed)
+		replay := fmt.Sprintf("--seed %d", rep.Seed)
+		if rep.Sched != "" {
+			replay = rep.Sched + " and " + replay
+		}
+		fmt.Fprintf(w, "\npaddock: FAILED; replay with %s (and the same --scenario, --rounds, --workers).\n", replay)
 	}
 	_, err := fmt.Fprint(w)
 	return err

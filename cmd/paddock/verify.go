@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/paddock-go/paddock/internal/scenario"
+	"github.com/paddock-go/paddock/internal/schedpoint"
 )
 
 // verifyOptions are verify's flags, checked.
@@ -37,7 +38,7 @@ func parseVerify(args []string, stderr io.Writer) (verifyOptions, error) {
 		opt   verifyOptions
 		scen  = fs.String("scenario", "all", "workload to run: "+strings.Join(scenario.Names(), "|")+"|all")
 		impl  = fs.String("impl", "both", "implementation: paddock|naive|both")
-		quick = fs.Bool("quick", false, "quick sizes, the whole run within about a minute (the default)")
+		quick = fs.Bool("quick", false, "quick sizes, the whole run within 2 minutes on 2 cores (the default)")
 	)
 	fs.IntVar(&opt.rounds, "rounds", 0, "rounds of each seed loop (0: the mode's default)")
 	fs.IntVar(&opt.workers, "workers", 0, "concurrent workers (0: the scenario's default)")
@@ -91,6 +92,7 @@ type verifyReport struct {
 	Mode       string            `json:"mode"`
 	Seed       uint64            `json:"seed"`
 	GOMAXPROCS int               `json:"gomaxprocs"`
+	Sched      string            `json:"sched,omitempty"` // the schedpoint policy, in a -tags schedtest build
 	Note       string            `json:"note,omitempty"`
 	Results    []scenario.Result `json:"-"`
 	Rows       []jsonRow         `json:"results"`
@@ -103,6 +105,9 @@ func runVerify(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	rep := verifyReport{Mode: "quick", Seed: opt.seed, GOMAXPROCS: runtime.GOMAXPROCS(0)}
+	if schedpoint.Enabled {
+		rep.Sched = schedpoint.Describe()
+	}
 	if opt.full {
 		rep.Mode = "full"
 	}
