@@ -5,9 +5,11 @@ import (
 	"log/slog"
 	"os"
 	"os/exec"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
+	"unicode"
 
 	"github.com/paddock-go/paddock/arena"
 )
@@ -43,12 +45,24 @@ func TestParseSize(t *testing.T) {
 	}
 }
 
+// sizeGrammar is what ParseSize accepts once surrounding spaces are gone.
+var sizeGrammar = regexp.MustCompile(`^[+-]?([0-9]+)[kKmM]?$`)
+
 func FuzzParseSize(f *testing.F) {
-	for _, s := range []string{"2K", "2m", " 7 ", "-3k", "wat", "", "9223372036854775807", "8796093022207k"} {
+	for _, s := range []string{"2K", "2m", " 7 ", "-3k", "wat", "", "9223372036854775807", "8796093022207k", "\u00a012k\t", "1_000", "0x10"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
 		n, err := arena.ParseSize(s)
+		// Accepted exactly when s is, around Unicode spaces, a sign, digits
+		// and an optional k or m in either case (a short number always fits).
+		m := sizeGrammar.FindStringSubmatch(strings.TrimFunc(s, unicode.IsSpace))
+		if m == nil && err == nil {
+			t.Fatalf("ParseSize(%q) = %d, want an error: not an integer with an optional k or m", s, n)
+		}
+		if m != nil && len(m[1]) <= 12 && err != nil {
+			t.Fatalf("ParseSize(%q): %v, want it accepted", s, err)
+		}
 		if err != nil {
 			return
 		}
