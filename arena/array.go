@@ -151,9 +151,11 @@ func (r *Array) Row(i int) []byte {
 	return buf[off : off+r.linesize : off+r.linesize]
 }
 
-// Release gives every block back to the arena in one pass, taking the local
-// cache's lock once, not once per block. The Array and its rows must not be
-// used afterwards; a second Release panics.
+// Release gives every block back to the arena in one pass, taking the lock
+// of the blocks' home shard once, not once per block (when the cache's
+// credits have run out it also visits each other shard once to collect
+// theirs, as Put does). The Array and its rows must not be used afterwards;
+// a second Release panics.
 func (r *Array) Release() {
 	if r.arena == nil {
 		panic("arena: Release of a zero Array")

@@ -123,7 +123,10 @@
 // as fit in BlockSize minus Alignment-1 bytes of slack go into a block, and at
 // least one. It takes the local shard's lock once for all the blocks it can
 // reuse from there. [Array.Release] returns every block in one pass under one
-// shard lock.
+// shard lock (the blocks' home): an [Arena.Stats] snapshot sees the image in
+// use or given back, not half of it. The one exception: when the cache's
+// credits have run out, it lets go of that lock once to collect the other
+// shards' credits, as Put does.
 //
 // # Configuration
 //

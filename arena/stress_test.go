@@ -265,3 +265,21 @@ func TestSeedLoopFullSize(t *testing.T) {
 		t.Errorf("no block was reused in %d images", st.NewCount)
 	}
 }
+
+// TestGOMAXPROCSGrowsAfterNew: an arena made with two shards keeps working,
+// conserved and bounded, when GOMAXPROCS grows afterwards and goroutines run
+// on Ps whose ids are beyond its shards. (With one shard the P is not
+// looked up at all.)
+func TestGOMAXPROCSGrowsAfterNew(t *testing.T) {
+	prev := runtime.GOMAXPROCS(2) // not parallel: it changes GOMAXPROCS
+	defer runtime.GOMAXPROCS(prev)
+	a := mustNew(t, arena.Config{BlockSize: 4096, BlocksMax: 24})
+	runtime.GOMAXPROCS(8)
+	loop := seedLoop{workers: 20, rounds: 20, sides: seedSides}
+	for _, v := range loop.run(paddockImages{a}, nil) {
+		t.Error(v)
+	}
+	if st := a.Stats(); st.ReusedBlocks == 0 || st.BlocksCached > 24 {
+		t.Errorf("got reused %d, cached %d; want some reuse and at most 24 cached", st.ReusedBlocks, st.BlocksCached)
+	}
+}
