@@ -26,10 +26,19 @@ type image interface {
 	Release()
 }
 
-type paddockImages struct{ a *arena.Arena }
+// paddockImages makes the seed loop's images with NewArray, as the seed's
+// Image.new does, or with NewArrayDirty when dirty is set.
+type paddockImages struct {
+	a     *arena.Arena
+	dirty bool
+}
 
 func (p paddockImages) newImage(lines, linesize int) (image, error) {
-	img, err := p.a.NewArrayDirty(lines, linesize)
+	newArray := p.a.NewArray
+	if p.dirty {
+		newArray = p.a.NewArrayDirty
+	}
+	img, err := newArray(lines, linesize)
 	if err != nil {
 		return nil, err
 	}
@@ -201,7 +210,7 @@ func TestSeedLoopStress(t *testing.T) {
 		return ""
 	}
 	loop := seedLoop{workers: 24, rounds: rounds, sides: seedSides}
-	for _, v := range loop.run(paddockImages{a}, during) {
+	for _, v := range loop.run(paddockImages{a: a}, during) {
 		t.Error(v)
 	}
 	st := a.Stats()
@@ -256,7 +265,7 @@ func TestSeedLoopFullSize(t *testing.T) {
 	}
 	a := mustNew(t, arena.Config{BlocksMax: 8})
 	loop := seedLoop{workers: 20, rounds: 4, sides: []int{512, 1024, 1536, 2048}}
-	for _, v := range loop.run(paddockImages{a}, nil) {
+	for _, v := range loop.run(paddockImages{a: a}, nil) {
 		t.Error(v)
 	}
 	st := a.Stats()
@@ -276,7 +285,7 @@ func TestGOMAXPROCSGrowsAfterNew(t *testing.T) {
 	a := mustNew(t, arena.Config{BlockSize: 4096, BlocksMax: 24})
 	runtime.GOMAXPROCS(8)
 	loop := seedLoop{workers: 20, rounds: 20, sides: seedSides}
-	for _, v := range loop.run(paddockImages{a}, nil) {
+	for _, v := range loop.run(paddockImages{a: a, dirty: true}, nil) {
 		t.Error(v)
 	}
 	if st := a.Stats(); st.ReusedBlocks == 0 || st.BlocksCached > 24 {
