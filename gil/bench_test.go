@@ -62,7 +62,7 @@ func BenchmarkHandoff(b *testing.B) {
 	l := gil.New(rt)
 	b.ReportAllocs()
 	var wg sync.WaitGroup
-	n := b.N
+	half := max(b.N/2, 1) // at least one turn each: ping waits for pong to queue
 	held := make(chan struct{})
 	wg.Add(2)
 	b.ResetTimer()
@@ -74,7 +74,7 @@ func BenchmarkHandoff(b *testing.B) {
 			time.Sleep(100 * time.Microsecond)
 		}
 		l.Release(t)
-		for range n/2 - 1 {
+		for range half - 1 {
 			_ = l.Acquire(t)
 			l.Release(t)
 		}
@@ -84,7 +84,7 @@ func BenchmarkHandoff(b *testing.B) {
 	if err := rt.Go("pong", func(t *lifecycle.Thread) {
 		defer wg.Done()
 		<-held
-		for range n / 2 {
+		for range half {
 			_ = l.Acquire(t)
 			l.Release(t)
 		}
