@@ -100,10 +100,20 @@ func TestOrderAndHooks(t *testing.T) {
 	var mu sync.Mutex
 	var log []string
 	add := func(s string) { mu.Lock(); log = append(log, s); mu.Unlock() }
+	daemons := make(chan *lifecycle.Thread, 1)
+	if err := rt.GoDaemon("daemon", func(th *lifecycle.Thread) {
+		daemons <- th
+		th.Sleep(time.Hour)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	d := <-daemons
+	// Each hook also records that the daemon was not stopped yet.
+	state := func() string { return fmt.Sprintf(" (finalizing=%v daemon %v)", rt.Finalizing(), d.State()) }
 	errA := errors.New("a failed")
 	for _, name := range []string{"a", "b", "c"} {
 		if err := rt.AtExit(func(context.Context) error {
-			add("atexit " + name)
+			add("atexit " + name + state())
 			switch name {
 			case "a":
 				return errA
@@ -116,7 +126,7 @@ func TestOrderAndHooks(t *testing.T) {
 		}
 	}
 	for _, name := range []string{"x", "y", "z"} {
-		unreg, err := rt.BeforeJoin(func(context.Context) error { add("before " + name); return nil })
+		unreg, err := rt.BeforeJoin(func(context.Context) error { add("before " + name + state()); return nil })
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -138,9 +148,14 @@ func TestOrderAndHooks(t *testing.T) {
 	if err2 := rt.Finalize(context.Background()); err2 != err {
 		t.Errorf("second Finalize: got %v, want the first result %v", err2, err)
 	}
-	want := []string{"before z", "before x", "worker done", "atexit c", "atexit b", "atexit a"}
+	const running = " (finalizing=false daemon DETACHED)"
+	want := []string{"before z" + running, "before x" + running, "worker done",
+		"atexit c" + running, "atexit b" + running, "atexit a" + running}
 	if !slices.Equal(log, want) {
 		t.Errorf("got order %q, want %q", log, want)
+	}
+	if got := d.State(); got != lifecycle.ShuttingDown {
+		t.Errorf("got daemon %v after Finalize, want SHUTTING_DOWN", got)
 	}
 }
 
