@@ -7,6 +7,7 @@ import (
 	"image"
 	"image/png"
 	"io"
+	"runtime"
 	"sync/atomic"
 	"time"
 
@@ -117,7 +118,10 @@ type arenaRun struct {
 // runArena is the seed's loop: for each round, Workers images (side
 // arenaSides[i%4]) are made, every row touched, and released, all at once;
 // after each round, with nothing outstanding, the arena's counts must
-// conserve blocks and respect the bound.
+// conserve blocks and respect the bound. The seed varies the interleaving,
+// as the thread pool's dispatch order varies in Pillow's reproducer: it
+// rotates which worker makes which size each round and staggers the
+// workers' starts by a few yields.
 func runArena(ctx context.Context, cfg Config, rep *Report) error {
 	ar, err := newImageArena(cfg.Impl)
 	if err != nil {
@@ -129,8 +133,13 @@ func runArena(ctx context.Context, cfg Config, rep *Report) error {
 		deadline = time.Minute
 	}
 	for round := range cfg.Rounds {
+		rotate := rng(cfg.Seed, round, -1).IntN(len(arenaSides))
 		ok, err := runWorkers(ctx, rep, cfg.Workers, deadline, fmt.Sprintf("arena round %d", round), func(w int) {
-			side := arenaSides[w%len(arenaSides)]
+			rnd := rng(cfg.Seed, round, w)
+			for range rnd.IntN(4) {
+				runtime.Gosched()
+			}
+			side := arenaSides[(w+rotate)%len(arenaSides)]
 			run.image(uint64(round*cfg.Workers+w+1), side)
 		})
 		if err != nil || !ok {

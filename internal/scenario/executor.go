@@ -25,19 +25,31 @@ const (
 // resubmits a task sleeping taskSleep on a 4-worker pool while the runtime
 // finalizes after a random 0..exitJitter. Script B: g() submits 100 tasks,
 // gInterval apart, on a 100-worker pool, and the runtime finalizes after
-// gExit (1.5 s in the seed). window is the sleep bpo-31783's find-race.diff
-// put between submit's shutdown check and its thread start, applied to the
-// naive port only (paddock has no such window: its check and start are
-// one critical section).
+// gExit (1.5 s in the seed).
+//
+// window and gWindow are the sleep bpo-31783's find-race.diff put between
+// submit's shutdown check and its thread start, in script A and script B.
+// They are applied to the naive port only, through its Window hook (the
+// port itself stays as Python 3.8 was); paddock has no such window, its
+// check and start being one critical section. In script A the window is one
+// task long, so the exit lands in it about half the time. In script B it is
+// longer than the main goroutine's sleep before exit, as the reporter's
+// was: his trace shows g's first submit passing its check before "Setting
+// _shutdown" and creating thread 0_1 after "Killing 1 workers". Without it
+// script B cannot show the race in Python 3.8: the idle-thread semaphore
+// 3.8 added lets g's instant tasks reuse one thread, so no thread is started
+// near the exit.
 type execTiming struct {
-	taskSleep, exitJitter, gInterval, gExit, window, hangAt time.Duration
+	taskSleep, exitJitter, gInterval, gExit, window, gWindow, hangAt time.Duration
 }
 
 var (
 	execQuick = execTiming{taskSleep: 2 * time.Millisecond, exitJitter: 10 * time.Millisecond,
-		gInterval: time.Millisecond, gExit: 15 * time.Millisecond, window: 2 * time.Millisecond, hangAt: 5 * time.Second}
+		gInterval: time.Millisecond, gExit: 15 * time.Millisecond,
+		window: 2 * time.Millisecond, gWindow: 20 * time.Millisecond, hangAt: 5 * time.Second}
 	execFull = execTiming{taskSleep: 100 * time.Millisecond, exitJitter: 500 * time.Millisecond,
-		gInterval: 100 * time.Millisecond, gExit: 1500 * time.Millisecond, window: 100 * time.Millisecond, hangAt: 30 * time.Second}
+		gInterval: 100 * time.Millisecond, gExit: 1500 * time.Millisecond,
+		window: 100 * time.Millisecond, gWindow: 2 * time.Second, hangAt: 30 * time.Second}
 )
 
 var executorScenario = Scenario{
@@ -187,9 +199,9 @@ func runExecutor(ctx context.Context, cfg Config, rep *Report) error {
 			return context.Cause(ctx)
 		}
 		scripts := []execScript{
-			{"resubmitting callback", cfg.Workers, scriptCallback,
+			{"resubmitting callback", cfg.Workers, timing.window, scriptCallback,
 				func(rnd *rand.Rand) time.Duration { return time.Duration(rnd.Int64N(int64(timing.exitJitter) + 1)) }},
-			{"g() submitting 100", 100, scriptG,
+			{"g() submitting 100", 100, timing.gWindow, scriptG,
 				func(*rand.Rand) time.Duration { return timing.gExit }}, // the seed's sleep(1.5)
 		}
 		for i, s := range scripts {
@@ -197,7 +209,7 @@ func runExecutor(ctx context.Context, cfg Config, rep *Report) error {
 			var sys execSystem
 			var err error
 			if cfg.Impl == Naive {
-				sys, err = naiveExecutor(w, s.workers, timing.window)
+				sys, err = naiveExecutor(w, s.workers, s.window)
 			} else {
 				sys, err = paddockExecutor(w, s.workers)
 			}
@@ -214,11 +226,13 @@ func runExecutor(ctx context.Context, cfg Config, rep *Report) error {
 	return nil
 }
 
-// execScript is one script of the seed: its pool size, its body, and when
-// the main goroutine finalizes after starting it.
+// execScript is one script of the seed: its pool size, the naive port's
+// widened window, its body, and when the main goroutine finalizes after
+// starting it.
 type execScript struct {
 	name      string
 	workers   int
+	window    time.Duration
 	body      func(w *execWatch, sys execSystem, t execTiming, accept func(execFuture))
 	exitAfter func(rnd *rand.Rand) time.Duration
 }

@@ -11,6 +11,6 @@ func ShrinkTimings(hangAt time.Duration) (restore func()) {
 	savedGIL, savedExec := gilQuick, execQuick
 	gilQuick = gilTiming{maxSleep: 2 * time.Millisecond, hold: 50 * time.Microsecond, delay: 2 * time.Millisecond, hangAt: hangAt}
 	execQuick = execTiming{taskSleep: 500 * time.Microsecond, exitJitter: 3 * time.Millisecond,
-		gInterval: 200 * time.Microsecond, gExit: 3 * time.Millisecond, window: time.Millisecond, hangAt: max(hangAt, 5*time.Second)}
+		gInterval: 200 * time.Microsecond, gExit: 3 * time.Millisecond, window: time.Millisecond, gWindow: 4 * time.Millisecond, hangAt: max(hangAt, 5*time.Second)}
 	return func() { gilQuick, execQuick = savedGIL, savedExec }
 }

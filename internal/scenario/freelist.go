@@ -78,8 +78,9 @@ func runFreelist(ctx context.Context, cfg Config, rep *Report) error {
 		}
 		ok, err := runWorkers(ctx, rep, cfg.Workers, deadline, fmt.Sprintf("freelist round %d", round), func(w int) {
 			me := int64(round*cfg.Workers + w + 1)
+			rnd := rng(cfg.Seed, round, w)
 			for op := range freelistOps {
-				freelistStep(l, rep, me, op)
+				freelistStep(l, rep, me, op, rnd.IntN(8) == 0)
 			}
 			rep.op(freelistOps)
 		})
@@ -92,10 +93,12 @@ func runFreelist(ctx context.Context, cfg Config, rep *Report) error {
 	return nil
 }
 
-// freelistStep is one Get, claim, write, check, release, Put cycle. A
-// panic of the list (PyO3's "FreeList is corrupt", or an index out of
-// range in the port) is recorded and the worker goes on.
-func freelistStep(l objectList, rep *Report, me int64, op int) {
+// freelistStep is one Get, claim, write, check, release, Put cycle; with
+// yield (drawn from the seed, one step in eight) the owner lets other
+// workers run while it holds the object. A panic of the list (PyO3's
+// "FreeList is corrupt", or an index out of range in the port) is recorded
+// and the worker goes on.
+func freelistStep(l objectList, rep *Report, me int64, op int, yield bool) {
 	defer recoverInto(rep, fmt.Sprintf("freelist worker %d", me))
 	x := l.Get()
 	if !x.owner.CompareAndSwap(0, me) {
@@ -106,7 +109,7 @@ func freelistStep(l objectList, rep *Report, me int64, op int) {
 	for j := range x.data {
 		x.data[j] = stamp + uint64(j)
 	}
-	if op%8 == 0 {
+	if yield {
 		runtime.Gosched()
 	}
 	for j := range x.data {

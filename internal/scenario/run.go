@@ -66,9 +66,10 @@ func recoverInto(rep *Report, where string) {
 	}
 }
 
-// rng returns the random source of one worker of one round: a pure function
-// of the run's seed, the round and the worker, so a seed replays the same
-// workload.
+// rng returns the random source of one worker of one round (worker -1 is
+// the round's main goroutine): a pure function of the run's seed, the round
+// and the worker, so a seed replays the same workload. The worker is cut to
+// 32 bits so that -1 does not cover the round's bits.
 func rng(seed uint64, round, worker int) *rand.Rand {
-	return rand.New(rand.NewPCG(seed, uint64(round)<<32|uint64(worker)))
+	return rand.New(rand.NewPCG(seed, uint64(round)<<32|uint64(uint32(worker))))
 }

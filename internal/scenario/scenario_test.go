@@ -63,21 +63,20 @@ func TestResultShape(t *testing.T) {
 	}
 }
 
-// seedsFor is how many seeds each scenario runs on paddock in
-// TestPaddockManySeeds, with the per-seed run made tiny (ShrinkTimings).
-// The gil and executor scenarios draw their sleeps from the seed and
-// freelist is cheap, so they run 1,000 (executor, which runs two scripts
-// per seed, 500); arena's workload is the same for every seed and costs
-// the most, so it runs 20. Under -race, or with -short, the counts are cut
-// by ten to stay within CI's time.
-var seedsFor = map[string]struct {
-	seeds int
-	cfg   scenario.Config
-}{
-	"arena":    {20, scenario.Config{Workers: 4, Rounds: 1}},
-	"freelist": {1000, scenario.Config{Workers: 4, Rounds: 1}},
-	"gil":      {1000, scenario.Config{Workers: 4, Rounds: 1}},
-	"executor": {500, scenario.Config{Workers: 4, Rounds: 1}},
+// paddockSeeds is how many seeds TestPaddockManySeeds runs each scenario
+// on paddock, each seed a small run (ShrinkTimings makes the gil and
+// executor sleeps tiny). Every scenario draws its interleaving from the
+// seed: the gil and executor sleeps, the arena's size rotation and start
+// stagger, the freelist workers' yields. Under -race, or with -short,
+// the count is cut by ten to stay within CI's time.
+const paddockSeeds = 1000
+
+// seedRuns are the per-seed settings of TestPaddockManySeeds.
+var seedRuns = map[string]scenario.Config{
+	"arena":    {Workers: 4, Rounds: 1},
+	"freelist": {Workers: 4, Rounds: 1},
+	"gil":      {Workers: 4, Rounds: 1},
+	"executor": {Workers: 4, Rounds: 1},
 }
 
 // TestPaddockManySeeds runs every scenario on paddock across many seeds and
@@ -87,17 +86,19 @@ var seedsFor = map[string]struct {
 func TestPaddockManySeeds(t *testing.T) {
 	defer scenario.ShrinkTimings(5 * time.Second)() // generous: paddock's daemons stop at once
 	for _, s := range scenario.All() {
-		plan, ok := seedsFor[s.Name]
+		run, ok := seedRuns[s.Name]
 		if !ok {
 			t.Fatalf("no seed plan for scenario %q", s.Name)
 		}
-		seeds := plan.seeds
+		seeds := paddockSeeds
 		if testing.Short() || raceEnabled {
-			seeds = max(seeds/10, 2)
+			seeds /= 10
 		}
 		t.Run(s.Name, func(t *testing.T) {
+			ran := 0
+			defer func() { t.Logf("%d of %d seeds ran without a violation", ran, seeds) }()
 			for seed := range uint64(seeds) {
-				cfg := plan.cfg
+				cfg := run
 				cfg.Impl, cfg.Seed = scenario.Paddock, seed
 				res, err := s.Run(context.Background(), cfg)
 				if err != nil {
@@ -106,6 +107,7 @@ func TestPaddockManySeeds(t *testing.T) {
 				if res.Total() > 0 {
 					t.Fatalf("seed %d (%s): %v: %v", seed, schedpoint.Describe(), res.Violations, res.Samples)
 				}
+				ran++
 			}
 		})
 	}
