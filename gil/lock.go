@@ -135,17 +135,17 @@ func (l *Lock) badThread(t *lifecycle.Thread, op string) {
 // from Acquire holding the lock. A non-daemon thread still running after its
 // runtime finalized gets an error wrapping [lifecycle.ErrFinalizing]. It
 // panics if t already holds the lock.
+//
+// The uncontended path runs straight through: two loads of the finalizing
+// flag, the compare-and-swap of the lock word and the one of Attach. Every
+// other case is a function of its own, so that the path stays short.
 func (l *Lock) Acquire(t *lifecycle.Thread) error {
-	l.check(t, "Acquire")
 	// Check 1, before waiting: reads only the runtime's atomic flag.
-	if err := l.exitIfFinalizing(t); err != nil {
-		return err
-	}
-	if l.holder.Load() == t.ID() {
-		panic(fmt.Sprintf("gil: Acquire by thread %q that already holds the lock", t.Name()))
+	if t == nil || t.Runtime() != l.rt || l.rt.Finalizing() {
+		return l.acquireRefused(t)
 	}
 	schedpoint.Point("gil.acquire.afterCheck")
-	if !l.holder.CompareAndSwap(0, t.ID()) && !l.wait(t) {
+	if !l.holder.CompareAndSwap(0, t.ID()) && !l.acquireSlow(t) {
 		return l.exitIfFinalizing(t)
 	}
 	schedpoint.Point("gil.acquire.afterTake")
@@ -153,17 +153,46 @@ func (l *Lock) Acquire(t *lifecycle.Thread) error {
 	// thread, and the flag is set before any thread is marked, so one of the
 	// two tests sees a finalization that happened while we waited.
 	if !t.Attach() {
-		l.drop(t.ID())
-		t.CheckExit()
-		panic("gil: unreachable: a SHUTTING_DOWN thread did not stop")
+		l.refused(t)
 	}
 	schedpoint.Point("gil.acquire.afterAttach")
 	if l.rt.Finalizing() {
-		t.Detach()
-		l.drop(t.ID())
-		return l.exitIfFinalizing(t)
+		return l.detachAndExit(t)
 	}
 	return nil
+}
+
+// acquireRefused is Acquire by a nil thread or one of another runtime
+// (which panics), or at check 1 by a thread of a finalizing runtime.
+func (l *Lock) acquireRefused(t *lifecycle.Thread) error {
+	l.check(t, "Acquire")
+	return l.exitNow(t)
+}
+
+// acquireSlow is Acquire when the lock word was not free: t waits for it
+// (see wait), unless t holds it already (only t's own goroutine makes t the
+// holder, so the test is stable).
+func (l *Lock) acquireSlow(t *lifecycle.Thread) bool {
+	if l.holder.Load() == t.ID() {
+		panic(fmt.Sprintf("gil: Acquire by thread %q that already holds the lock", t.Name()))
+	}
+	return l.wait(t)
+}
+
+// refused gives back the lock that Attach refused to t (SHUTTING_DOWN) and
+// stops t.
+func (l *Lock) refused(t *lifecycle.Thread) {
+	l.drop(t.ID())
+	t.CheckExit()
+	panic("gil: unreachable: a SHUTTING_DOWN thread did not stop")
+}
+
+// detachAndExit undoes an Acquire that saw the finalizing flag after
+// attaching, then stops t or returns its error.
+func (l *Lock) detachAndExit(t *lifecycle.Thread) error {
+	t.Detach()
+	l.drop(t.ID())
+	return l.exitNow(t)
 }
 
 // exitIfFinalizing stops a daemon of a finalizing runtime and returns an
@@ -186,15 +215,22 @@ func (l *Lock) exitNow(t *lifecycle.Thread) error {
 // the lock back, so the deferred Release that runs when the runtime is
 // reaped does nothing).
 func (l *Lock) Release(t *lifecycle.Thread) {
-	l.check(t, "Release")
-	if l.holder.Load() != t.ID() {
-		if t.Stopped() {
-			return
-		}
-		panic(fmt.Sprintf("gil: Release by thread %q that does not hold the lock", t.Name()))
+	if t == nil || l.holder.Load() != t.ID() || t.Runtime() != l.rt {
+		l.releaseNotHeld(t)
+		return
 	}
 	t.Detach()
 	l.drop(t.ID())
+}
+
+// releaseNotHeld is Release by a thread that does not hold the lock, or of
+// another runtime (an ID is unique within a runtime only), or nil.
+func (l *Lock) releaseNotHeld(t *lifecycle.Thread) {
+	l.check(t, "Release")
+	if t.Stopped() {
+		return
+	}
+	panic(fmt.Sprintf("gil: Release by thread %q that does not hold the lock", t.Name()))
 }
 
 // Yield is the eval loop's check: when a waiter asked for a drop (or t must
@@ -221,15 +257,25 @@ func (l *Lock) Yield(t *lifecycle.Thread) error {
 // waiter raises the count and then tries to take the free word (wait).
 // Both are sequentially consistent atomics, so at least one of the two sees
 // the other: either drop sees the waiter and hands off, or the waiter takes
-// the lock itself. No waiter is left queued behind a free lock.
+// the lock itself. No waiter is left queued behind a free lock. handOff,
+// out of line, is the rest.
 func (l *Lock) drop(id uint64) {
 	if l.waiters.Load() == 0 {
 		l.holder.Store(0)
 		if l.waiters.Load() == 0 {
 			return
 		}
-		schedpoint.Point("gil.drop.lateWaiter")
 		id = 0 // the lock is free: hand it from 0, unless someone took it
+	}
+	l.handOff(id)
+}
+
+// handOff is drop when threads wait or are about to: under mu, it hands
+// the lock word from id (0 when drop already freed it and then saw a late
+// waiter) to the head of the queue.
+func (l *Lock) handOff(id uint64) {
+	if id == 0 {
+		schedpoint.Point("gil.drop.lateWaiter")
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
