@@ -138,7 +138,7 @@ func Submit[T any](e *Executor, fn func(context.Context) (T, error)) (*Future[T]
 	if fn == nil {
 		panic("executor: nil task function")
 	}
-	f := &Future[T]{fn: fn}
+	f := &Future[T]{c: core{exec: e}, fn: fn}
 	return f, e.accept(f)
 }
 
@@ -147,18 +147,12 @@ func (e *Executor) Go(fn func(context.Context) error) (*Future[struct{}], error)
 	if fn == nil {
 		panic("executor: nil task function")
 	}
-	f := &Future[struct{}]{errFn: fn}
+	f := &Future[struct{}]{c: core{exec: e}, errFn: fn}
 	return f, e.accept(f)
 }
 
-// acceptor is what accept needs of a *Future[T].
-type acceptor interface {
-	task
-	futureCore() *core
-}
-
-func (e *Executor) accept(f acceptor) error {
-	f.futureCore().exec = e
+// accept runs the submit protocol for a new future, made with its exec set.
+func (e *Executor) accept(f task) error {
 	err := e.enqueue(f)
 	if err == errCallerRuns {
 		e.extra.add(f.run(e.ctx))

@@ -29,23 +29,37 @@ func isFinal(s uint32) bool { return s >= stateCancelled }
 // closedChan is what Done returns for a future that is already final.
 var closedChan = func() chan struct{} { c := make(chan struct{}); close(c); return c }()
 
-// core is the type-independent part of a future: its state, its lazily made
-// done channel, its listeners, and its error.
+// core is the type-independent part of a future: its state, its listeners
+// (with the lazily made done channel), and its error. It is kept small, and
+// so is the future (64 bytes for a Future[int]): a future is the one
+// allocation of a submission, and the garbage collector's work per task
+// grows with its size.
 type core struct {
-	state     atomic.Uint32 // written only by winning CompareAndSwaps (see the constants) and the final Store of the winner
-	listening atomic.Bool   // set under mu before a listener is registered; read by notify
-	mu        sync.Mutex    // guards lis
-	lis       *listeners    // made by the first listener
-	err       error         // written by the winner before the final state is stored; read after loading a final state
-	exec      *Executor     // nil for a Promise's future; counts cancellations
+	state     atomic.Uint32             // written only by winning CompareAndSwaps (see the constants) and the final Store of the winner
+	listening atomic.Bool               // set, under lis.mu, before a listener is registered; read by notify
+	lis       atomic.Pointer[listeners] // installed once, by the first listener, before it sets listening; never replaced
+	err       error                     // written by the winner before the final state is stored; read after loading a final state
+	exec      *Executor                 // nil for a Promise's future; counts cancellations
 }
 
 // listeners are what waits on a future; most futures never have any, so
 // they live apart and keep the future small.
 type listeners struct {
+	mu        sync.Mutex    // guards the fields below
 	done      chan struct{} // made by the first Done; closed by notify
 	callbacks []func()
 	waiters   []waiter
+}
+
+// listeners returns the future's listeners, installing them if needed.
+func (c *core) listeners() *listeners {
+	if l := c.lis.Load(); l != nil {
+		return l
+	}
+	if l := (&listeners{}); c.lis.CompareAndSwap(nil, l) {
+		return l
+	}
+	return c.lis.Load()
 }
 
 // A waiter is a Wait or AsCompleted call listening on a future: notify sends
@@ -59,22 +73,26 @@ type waiter struct {
 // listening flag and the state are both sequentially consistent atomics, so
 // either notify sees listening set, or the registrant (which sets listening
 // before loading the state) sees the final state and does not register.
+// A registrant installs lis before it sets listening, so notify, having
+// seen the flag, finds lis; it takes lis.mu after the registrant released
+// it and so sees what was registered. Only the one winner of the final
+// state calls notify, and every later registrant sees that state.
 func (c *core) notify() {
 	schedpoint.Point("executor.future.notify")
 	if !c.listening.Load() {
 		return
 	}
-	c.mu.Lock()
-	l := c.lis
-	c.lis = nil
-	c.mu.Unlock()
+	l := c.lis.Load()
 	if l == nil {
 		return
 	}
-	if l.done != nil {
-		close(l.done)
+	l.mu.Lock()
+	done, cbs, ws := l.done, l.callbacks, l.waiters
+	l.callbacks, l.waiters = nil, nil
+	l.mu.Unlock()
+	if done != nil {
+		close(done)
 	}
-	cbs, ws := l.callbacks, l.waiters
 	for _, w := range ws {
 		select {
 		case w.ch <- w.w:
@@ -90,17 +108,15 @@ func (c *core) notify() {
 // whether it did.
 func (c *core) listen(register func(*listeners)) bool {
 	schedpoint.Point("executor.future.listen")
-	c.mu.Lock()
-	defer c.mu.Unlock()
+	l := c.listeners()
+	l.mu.Lock()
+	defer l.mu.Unlock()
 	c.listening.Store(true)
 	schedpoint.Point("executor.future.listen.afterFlag")
 	if isFinal(c.state.Load()) {
 		return false
 	}
-	if c.lis == nil {
-		c.lis = &listeners{}
-	}
-	register(c.lis)
+	register(l)
 	return true
 }
 
@@ -159,14 +175,15 @@ func (c *core) cancel() bool {
 }
 
 func (c *core) removeWaiter(ch chan Waitable) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.lis == nil {
+	l := c.lis.Load()
+	if l == nil {
 		return
 	}
-	for i, w := range c.lis.waiters {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for i, w := range l.waiters {
 		if w.ch == ch {
-			c.lis.waiters = append(c.lis.waiters[:i], c.lis.waiters[i+1:]...)
+			l.waiters = append(l.waiters[:i], l.waiters[i+1:]...)
 			return
 		}
 	}
@@ -213,17 +230,25 @@ func (f *Future[T]) run(ctx context.Context) (ran, failed bool) {
 	if !f.c.state.CompareAndSwap(statePending, stateRunning) {
 		return false, false
 	}
-	fn, errFn := f.fn, f.errFn
-	f.fn, f.errFn = nil, nil // no stale reference to the callable once it ran
-	schedpoint.Point("executor.future.running")
+	// No stale reference to the callable once it ran. Only the field that
+	// is set is cleared, and a nil error is not stored over the nil there:
+	// fewer pointer writes, each a write barrier while the collector marks.
 	var v T
 	var err error
-	if fn != nil {
+	if fn := f.fn; fn != nil {
+		f.fn = nil
+		schedpoint.Point("executor.future.running")
 		v, err = call(ctx, fn)
 	} else {
+		errFn := f.errFn
+		f.errFn = nil
+		schedpoint.Point("executor.future.running")
 		err = callErr(ctx, errFn)
 	}
-	f.val, f.c.err = v, err
+	f.val = v
+	if err != nil {
+		f.c.err = err
+	}
 	f.c.state.Store(stateFinished)
 	f.c.notify()
 	return true, err != nil
@@ -284,11 +309,15 @@ var (
 // value and error; [ErrCancelled] if it was cancelled; context.Cause(ctx) if
 // ctx ended first (the future is not cancelled then).
 func (f *Future[T]) Result(ctx context.Context) (T, error) {
-	if err := f.c.wait(ctx); err != nil {
-		var zero T
-		return zero, err
+	s := f.c.state.Load() // a final state needs nothing more than this load
+	if !isFinal(s) {
+		if err := f.c.wait(ctx); err != nil {
+			var zero T
+			return zero, err
+		}
+		s = f.c.state.Load()
 	}
-	if f.c.state.Load() == stateCancelled {
+	if s == stateCancelled {
 		var zero T
 		return zero, ErrCancelled
 	}
