@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime/debug"
 	"runtime/pprof"
 	"sync"
 	"sync/atomic"
@@ -155,7 +156,7 @@ func (e *Executor) Go(fn func(context.Context) error) (*Future[struct{}], error)
 func (e *Executor) accept(f task) error {
 	err := e.enqueue(f)
 	if err == errCallerRuns {
-		e.extra.add(f.run(e.ctx))
+		e.extra.add(runProtected(e.ctx, f))
 		return nil
 	}
 	return err
@@ -414,12 +415,47 @@ func (w *worker) loop(ctx context.Context) (again bool) {
 			continue
 		}
 		e.mu.Unlock()
+		if !w.drain(ctx, t) {
+			e.mu.Lock()
+		}
+	}
+}
+
+// drain runs t and then every task it pops under e.mu, until it finds the
+// queue empty, and returns with e.mu held (locked true); or until a task
+// panics, and returns without it. Its one deferred recover serves all the
+// tasks it runs: the panicking task's future gets the *PanicError and the
+// worker goes on. debug.Stack in a deferred call still shows the panicking
+// frames. A runtime.Goexit is not recovered: it ends the worker (see
+// endAbnormal).
+func (w *worker) drain(ctx context.Context, t task) (locked bool) {
+	defer w.recoverTask()
+	e := w.e
+	for {
 		w.cur = t
 		w.n.add(t.run(ctx))
 		w.cur = nil
 		schedpoint.Point("executor.worker.afterTask")
 		e.mu.Lock()
+		if t = e.queue.pop(); t == nil {
+			return true
+		}
+		e.mu.Unlock()
 	}
+}
+
+// recoverTask finishes the task that panicked in drain with the panic.
+func (w *worker) recoverTask() {
+	r := recover()
+	if r == nil {
+		return
+	}
+	if w.cur == nil {
+		panic(r) // not a task's panic: a bug of the executor
+	}
+	w.cur.abort(&PanicError{Value: r, Stack: debug.Stack()})
+	w.n.failed.Add(1)
+	w.cur = nil
 }
 
 // rejoinOrExit is the last step of a worker that gave up its place. Until

@@ -224,8 +224,11 @@ type Waitable interface {
 
 func (f *Future[T]) futureCore() *core { return &f.c }
 
-// run executes the task on a worker unless the future was cancelled first;
-// it reports whether the task ran and whether it failed.
+// run executes the task unless the future was cancelled first; it reports
+// whether the task ran and whether it failed. A panic of the task goes on
+// up to the caller, which must recover it and abort the future with a
+// *PanicError: a worker does so once for all the tasks it runs in a row
+// (see worker.drain), CallerRuns with runProtected.
 func (f *Future[T]) run(ctx context.Context) (ran, failed bool) {
 	if !f.c.state.CompareAndSwap(statePending, stateRunning) {
 		return false, false
@@ -238,12 +241,12 @@ func (f *Future[T]) run(ctx context.Context) (ran, failed bool) {
 	if fn := f.fn; fn != nil {
 		f.fn = nil
 		schedpoint.Point("executor.future.running")
-		v, err = call(ctx, fn)
+		v, err = fn(ctx)
 	} else {
 		errFn := f.errFn
 		f.errFn = nil
 		schedpoint.Point("executor.future.running")
-		err = callErr(ctx, errFn)
+		err = errFn(ctx)
 	}
 	f.val = v
 	if err != nil {
@@ -254,8 +257,8 @@ func (f *Future[T]) run(ctx context.Context) (ran, failed bool) {
 	return true, err != nil
 }
 
-// abort moves the running future to FINISHED with err: its task called
-// runtime.Goexit, so only this worker's end can finish it.
+// abort moves the running future to FINISHED with err: its task panicked
+// or called runtime.Goexit, so it will never return to finish it.
 func (f *Future[T]) abort(err error) {
 	f.c.err = err
 	f.c.state.Store(stateFinished)
@@ -279,25 +282,16 @@ func (f *Future[T]) fail(err error) bool {
 // it ends cancelled, that is whether its task never started.
 func (f *Future[T]) cancelQueued() bool { return f.c.cancel() }
 
-// call runs fn, turning a panic into a *PanicError. A runtime.Goexit goes
-// on ending the worker's goroutine, whose end aborts the future.
-func call[T any](ctx context.Context, fn func(context.Context) (T, error)) (v T, err error) {
+// runProtected runs t in the caller's goroutine, turning a panic into the
+// future's *PanicError. A runtime.Goexit goes on ending the goroutine.
+func runProtected(ctx context.Context, t task) (ran, failed bool) {
 	defer func() {
 		if r := recover(); r != nil {
-			err = &PanicError{Value: r, Stack: debug.Stack()}
+			t.abort(&PanicError{Value: r, Stack: debug.Stack()})
+			ran, failed = true, true
 		}
 	}()
-	return fn(ctx)
-}
-
-// callErr is call for a function with no value.
-func callErr(ctx context.Context, fn func(context.Context) error) (err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = &PanicError{Value: r, Stack: debug.Stack()}
-		}
-	}()
-	return fn(ctx)
+	return t.run(ctx)
 }
 
 var (
