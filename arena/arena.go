@@ -68,25 +68,29 @@ func (a *Arena) batchFor(blocksMax int) int64 {
 	return int64(min(256, max(1, blocksMax/(4*len(a.shards)))))
 }
 
-// local returns the shard of the processor the caller runs on (a hint). It
-// is small enough to inline; the processor lookup is skipped when there is
-// only one shard.
+// local returns the shard of the processor the caller runs on (a hint),
+// skipping the processor lookup when there is only one shard.
 func (a *Arena) local() (int, *shard) {
-	if len(a.shards) == 1 {
-		return 0, &a.shards[0]
+	i := 0
+	if len(a.shards) > 1 {
+		i = a.hint()
 	}
-	return a.hint()
+	return i, &a.shards[i]
 }
 
-// hint is kept out of line so that local stays small enough to inline.
-//
-//go:noinline
-func (a *Arena) hint() (int, *shard) {
-	i := procHint()
+// hint returns the index of the shard of the processor (P) the caller runs
+// on right now. It reads the P id with procPin and drops the pin at once,
+// before any lock is taken, so no goroutine ever blocks while pinned. The
+// goroutine may move to another P the moment it returns: the value is only
+// an affinity hint, and nothing relies on it for correctness (every shard is
+// guarded by its own mutex).
+func (a *Arena) hint() int {
+	i := procPin()
+	procUnpin()
 	if i >= len(a.shards) {
 		i %= len(a.shards) // GOMAXPROCS grew after New
 	}
-	return i, &a.shards[i]
+	return i
 }
 
 // Get returns a block whose Bytes has length n. Its contents are arbitrary
@@ -98,18 +102,30 @@ func (a *Arena) Get(n int) (*Block, error) { return a.get(n, false) }
 // GetZeroed is Get with the n bytes of Bytes set to zero.
 func (a *Arena) GetZeroed(n int) (*Block, error) { return a.get(n, true) }
 
+// get is the fast path written out: one lock of the local shard, the pop,
+// the unlock and the hand-out, with no call on the way when the shard has a
+// block of the right size and nothing special (MaxInUseBytes, Poison,
+// zeroing) is asked for.
 func (a *Arena) get(n int, zero bool) (*Block, error) {
 	if n < 0 {
 		return nil, fmt.Errorf("arena: Get of %d bytes: want 0 or more", n)
 	}
-	if err := a.reserve(int64(n)); err != nil {
-		return nil, err
+	if a.maxInUse != 0 {
+		if err := a.reserveCAS(int64(n)); err != nil {
+			return nil, err
+		}
 	}
-	i, s := a.local()
+	i := 0
+	if len(a.shards) > 1 {
+		i = a.hint()
+	}
+	s := &a.shards[i]
 	schedpoint.Point("arena.get.beforeLock")
 	s.mu.Lock()
 	b := s.popLocked(n)
-	a.returnExcessLocked(s)
+	if s.credits > 2*a.batch.Load() {
+		a.returnExcessLocked(s)
+	}
 	s.mu.Unlock()
 	schedpoint.Point("arena.get.afterPop")
 	if b == nil {
@@ -188,8 +204,7 @@ func (a *Arena) prepare(b *Block, n int, zero bool) {
 // a shard that mostly takes blocks does not sit on credits another shard
 // needs to cache. s.mu must be held.
 func (a *Arena) returnExcessLocked(s *shard) {
-	batch := a.batch.Load()
-	if s.credits > 2*batch {
+	if batch := a.batch.Load(); s.credits > 2*batch {
 		a.budget.Add(s.credits - batch)
 		s.credits = batch
 	}
@@ -244,20 +259,32 @@ func (a *Arena) Put(b *Block) {
 	s := &a.shards[b.home]
 	schedpoint.Point("arena.put.beforeLock")
 	s.mu.Lock()
-	if b.state == stateOut && s.credits > 0 && !a.poison && len(b.buf) <= int(a.blockSize.Load()) {
-		// The common case, cacheLocked's first branch written out.
+	if b.state != stateOut || s.credits <= 0 || a.poison || len(b.buf) > int(a.blockSize.Load()) {
+		a.putSlowLocked(s, b) // unlocks s
+	} else {
+		// The common case, markLocked and cacheLocked's first branch
+		// written out.
 		schedpoint.Point("arena.put.locked")
 		b.state = stateReturned
 		s.c.inUseBlocks--
 		s.c.inUseBytes -= n
 		s.pushLocked(b)
-	} else {
-		a.markLocked(s, b)
-		one := [1]*Block{b}
-		a.cacheLocked(s, one[:])
+		s.mu.Unlock()
 	}
+	if a.maxInUse != 0 {
+		a.reserved.Add(-n)
+	}
+}
+
+// putSlowLocked is Put's uncommon case: a double Put, no credit at hand,
+// Poison, or a block larger than BlockSize. It is out of line so that Put's
+// common case keeps few values alive across calls. s.mu must be held; it is
+// released.
+func (a *Arena) putSlowLocked(s *shard, b *Block) {
+	a.markLocked(s, b)
+	one := [1]*Block{b}
+	a.cacheLocked(s, one[:])
 	s.mu.Unlock()
-	a.unreserve(n)
 }
 
 // release returns the blocks of an Array, taking one shard lock for all.

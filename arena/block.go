@@ -1,6 +1,9 @@
 package arena
 
-import "fmt"
+import (
+	"fmt"
+	"unsafe"
+)
 
 // Block states. A Block is with a caller (stateOut) or back with its arena
 // (stateReturned: cached or dropped). Put moves it out -> returned under the
@@ -40,11 +43,18 @@ type Block struct {
 	// no processor lookup. Written by the getter before the block is handed
 	// out; read by the owner's Put.
 	home int32
+	// next links the block to the one cached before it while it is in a
+	// shard's list; nil otherwise. Guarded by the lock of the shard whose
+	// list holds it.
+	next *Block
 	// The padding puts each Block in the 128-byte size class, so two blocks
 	// used on two cores never share a cache line, nor the pair of lines that
 	// amd64's adjacent-line prefetcher fetches together.
-	_ [80]byte
+	_ [72]byte
 }
+
+// Block is exactly 128 bytes: this fails to compile otherwise.
+var _ = [1]struct{}{}[unsafe.Sizeof(Block{})-128]
 
 // Bytes returns the block's memory: the n bytes asked of Get (len n; the
 // capacity may be larger). It is valid until the block is given back with

@@ -18,12 +18,14 @@
 //
 // The cache is split into shards, one per P (GOMAXPROCS at [New]), each a
 // stack of blocks padded to its own cache lines and guarded by its own
-// mutex. [Arena.Get] uses the shard of the P it runs on: the P id is read
+// mutex. The stack is an intrusive list linked through the blocks' handles,
+// so a push or pop writes two pointers and no shard has a backing array that
+// could share a cache line with another's. [Arena.Get] uses the shard of the P it runs on: the P id is read
 // with the runtime's procPin/procUnpin, the calls sync.Pool is built on, and
 // the pin is dropped at once, before any lock is taken. The id is only a
 // hint: a goroutine that moves to another P meanwhile just uses a shard that
 // another P prefers, under that shard's lock. So nothing depends on pinning
-// for correctness, and in the common case the lock word and the stack are in
+// for correctness, and in the common case the lock word and the stack top are in
 // the local core's cache and the lock is uncontended. A Get whose shard is
 // empty steals from the other shards, one lock at a time with TryLock (a busy
 // shard is skipped: it costs a fresh allocation, never correctness), before
@@ -38,7 +40,7 @@
 // of a fair share) when it runs out and gives back a surplus. Caching a block
 // spends one credit of the shard it goes to; taking a block out gives its
 // credit to the shard it came from. The invariant, with [Stats] BlocksCached
-// the sum of the stacks:
+// the sum of the stacks' lengths:
 //
 //	budget + Σ over shards (len(stack) + credits) = BlocksMax
 //

@@ -12,14 +12,3 @@ func procPin() int
 
 //go:linkname procUnpin runtime.procUnpin
 func procUnpin()
-
-// procHint returns the id of the processor (P) the calling goroutine runs on
-// right now. The goroutine may move to another P the moment it returns: the
-// value is only an affinity hint. Nothing in this package relies on it for
-// correctness; every shard is guarded by its own mutex. Pinning is released
-// before any lock is taken, so no goroutine ever blocks while pinned.
-func procHint() int {
-	p := procPin()
-	procUnpin()
-	return p
-}

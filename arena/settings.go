@@ -93,17 +93,17 @@ func (a *Arena) unlockAll() {
 // remain in the whole arena, returns the freed blocks' credits to the budget
 // and returns how many blocks remain. lockAll must be held.
 func (a *Arena) trimAllLocked(keep int) int64 {
-	var cached int
+	var cached int64
 	for i := range a.shards {
-		cached += len(a.shards[i].stack)
+		cached += a.shards[i].cached
 	}
-	excess := cached - keep
+	excess := cached - int64(keep)
 	for i := len(a.shards) - 1; i >= 0 && excess > 0; i-- {
 		s := &a.shards[i]
-		n := min(excess, len(s.stack))
-		a.budget.Add(s.trimLocked(len(s.stack) - n))
+		n := min(excess, s.cached)
+		a.budget.Add(s.trimLocked(s.cached - n))
 		excess -= n
 		cached -= n
 	}
-	return int64(cached)
+	return cached
 }

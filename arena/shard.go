@@ -21,9 +21,14 @@ type counters struct {
 
 // shardData is a shard without its padding.
 type shardData struct {
-	mu sync.Mutex // guards every field below
-	// stack holds the cached blocks, newest last.
-	stack []*Block
+	mu sync.Mutex // guards every field below, and next of every block in the list
+	// top is the newest cached block; each cached block's next is the one
+	// cached before it. An intrusive list: a push or a pop writes two
+	// pointers, with no slice to grow and no separate backing array (which
+	// could share a cache line with another shard's).
+	top *Block
+	// cached is the length of the list (Stats' BlocksCached, summed).
+	cached int64
 	// credits is how many more blocks this shard may cache without asking
 	// the arena's budget. See the invariant in doc.go.
 	credits int64
@@ -41,13 +46,12 @@ type shard struct {
 // returns nil when the shard is empty. It moves the block's credit back to
 // the shard and counts the reuse. s.mu must be held.
 func (s *shard) popLocked(n int) *Block {
-	last := len(s.stack) - 1
-	if last < 0 {
+	b := s.top
+	if b == nil {
 		return nil
 	}
-	b := s.stack[last]
-	s.stack[last] = nil
-	s.stack = s.stack[:last]
+	s.top, b.next = b.next, nil
+	s.cached--
 	s.credits++
 	s.c.reused++
 	if len(b.buf) < n {
@@ -62,19 +66,20 @@ func (s *shard) popLocked(n int) *Block {
 // s.credits must be above 0.
 func (s *shard) pushLocked(b *Block) {
 	s.credits--
-	s.stack = append(s.stack, b)
+	b.next = s.top
+	s.top = b
+	s.cached++
 }
 
-// trimLocked frees cached blocks until at most keep remain in this shard and
-// returns how many it freed; their credits are returned to the caller, who
-// puts them back in the arena's budget. s.mu must be held.
-func (s *shard) trimLocked(keep int) int64 {
+// trimLocked frees cached blocks, newest first, until at most keep remain
+// in this shard and returns how many it freed; their credits are returned to
+// the caller, who puts them back in the arena's budget. s.mu must be held.
+func (s *shard) trimLocked(keep int64) int64 {
 	var n int64
-	for len(s.stack) > keep {
-		last := len(s.stack) - 1
-		b := s.stack[last]
-		s.stack[last] = nil
-		s.stack = s.stack[:last]
+	for s.cached > keep {
+		b := s.top
+		s.top, b.next = b.next, nil
+		s.cached--
 		b.buf, b.n = nil, 0 // let the collector have it even if a stale handle lingers
 		s.c.freed++
 		n++
@@ -86,7 +91,7 @@ func (s *shard) trimLocked(keep int) int64 {
 // rather than every push and pop keeping a running total. s.mu must be held.
 func (s *shard) cachedBytesLocked() int64 {
 	var n int64
-	for _, b := range s.stack {
+	for b := s.top; b != nil; b = b.next {
 		n += int64(len(b.buf))
 	}
 	return n

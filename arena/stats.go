@@ -49,7 +49,7 @@ func (a *Arena) Stats() Stats {
 		st.FreedBlocks += s.c.freed
 		st.InUseBlocks += s.c.inUseBlocks
 		st.InUseBytes += s.c.inUseBytes
-		st.BlocksCached += int64(len(s.stack))
+		st.BlocksCached += s.cached
 		st.CachedBytes += s.cachedBytesLocked()
 	}
 	if a.maxInUse == 0 {
