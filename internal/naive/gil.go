@@ -68,6 +68,15 @@ func (t *GILThread) touch(where string) {
 
 // GILRuntime mirrors lifecycle.Runtime for the port.
 type GILRuntime struct {
+	// FinalizeWork, if set before Finalize, is how long Finalize holds the
+	// GIL as the main thread before it sets the finalizing flag: the part of
+	// Py_FinalizeEx that runs without honouring drop requests. Daemons that
+	// queue for the GIL in that time passed the single check and are the
+	// ones that wake to a released state. Like the sleep(1) bpo-39877 added
+	// at Py_RunMain's exit, it widens the window at the seed's time scale;
+	// it changes no step of the port.
+	FinalizeWork time.Duration
+
 	finalizing atomic.Bool // _PyRuntime._finalizing, atomic since 7b3c252d
 	mu         sync.Mutex  // guards threads, begun, gil
 	begun      bool
@@ -134,6 +143,7 @@ func (rt *GILRuntime) Finalize(ctx context.Context) error {
 			return err
 		}
 	}
+	time.Sleep(rt.FinalizeWork)
 	rt.finalizing.Store(true)
 	rt.mu.Lock()
 	for _, t := range rt.threads {

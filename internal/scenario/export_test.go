@@ -9,7 +9,8 @@ import "time"
 // while a scenario runs.
 func ShrinkTimings(hangAt time.Duration) (restore func()) {
 	savedGIL, savedExec := gilQuick, execQuick
-	gilQuick = gilTiming{maxSleep: 2 * time.Millisecond, hold: 50 * time.Microsecond, delay: 2 * time.Millisecond, hangAt: hangAt}
+	gilQuick = gilTiming{maxSleep: 2 * time.Millisecond, hold: 50 * time.Microsecond, delay: 2 * time.Millisecond, hangAt: hangAt,
+		finalizeWork: 100 * time.Microsecond}
 	execQuick = execTiming{taskSleep: 500 * time.Microsecond, exitJitter: 3 * time.Millisecond,
 		gInterval: 200 * time.Microsecond, gExit: 3 * time.Millisecond, window: time.Millisecond, gWindow: 4 * time.Millisecond, hangAt: max(hangAt, 5*time.Second)}
 	return func() { gilQuick, execQuick = savedGIL, savedExec }

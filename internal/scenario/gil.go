@@ -24,13 +24,21 @@ const (
 // after finalizing): maxSleep is the daemons' and the main goroutine's
 // random sleep, hold how long a daemon keeps the lock, delay the sleep at
 // exit, hangAt how long after it the daemons may take to end or stop.
+// finalizeWork is the time finalization works before it sets the
+// finalizing flag: the naive runtime spends it holding the GIL as CPython's
+// main thread does (naive.GILRuntime.FinalizeWork), paddock's in an AtExit
+// hook, so both face daemons arriving during the same span. Without it, at
+// the seed's time scale the naive port's window is a few microseconds and
+// the full run missed the race in 100 of 100 rounds.
 type gilTiming struct {
-	maxSleep, hold, delay, hangAt time.Duration
+	maxSleep, hold, delay, hangAt, finalizeWork time.Duration
 }
 
 var (
-	gilQuick = gilTiming{maxSleep: 20 * time.Millisecond, hold: 200 * time.Microsecond, delay: 20 * time.Millisecond, hangAt: 200 * time.Millisecond}
-	gilFull  = gilTiming{maxSleep: time.Second, hold: time.Millisecond, delay: time.Second, hangAt: 2 * time.Second}
+	gilQuick = gilTiming{maxSleep: 20 * time.Millisecond, hold: 200 * time.Microsecond, delay: 20 * time.Millisecond, hangAt: 200 * time.Millisecond,
+		finalizeWork: time.Millisecond}
+	gilFull = gilTiming{maxSleep: time.Second, hold: time.Millisecond, delay: time.Second, hangAt: 2 * time.Second,
+		finalizeWork: 50 * time.Millisecond}
 )
 
 var gilScenario = Scenario{
@@ -61,8 +69,11 @@ type gilSystem[T any] struct {
 	cleanup func(ended func() int, n int) error
 }
 
-func paddockGIL() (gilSystem[*lifecycle.Thread], error) {
+func paddockGIL(finalizeWork time.Duration) (gilSystem[*lifecycle.Thread], error) {
 	rt := lifecycle.New()
+	if err := rt.AtExit(func(context.Context) error { time.Sleep(finalizeWork); return nil }); err != nil {
+		return gilSystem[*lifecycle.Thread]{}, err
+	}
 	l := gil.New(rt)
 	if err := l.SetSwitchInterval(time.Millisecond); err != nil {
 		return gilSystem[*lifecycle.Thread]{}, err
@@ -83,8 +94,9 @@ func paddockGIL() (gilSystem[*lifecycle.Thread], error) {
 	}, nil
 }
 
-func naiveGIL() (gilSystem[*naive.GILThread], error) {
+func naiveGIL(finalizeWork time.Duration) (gilSystem[*naive.GILThread], error) {
 	rt := naive.NewGILRuntime()
+	rt.FinalizeWork = finalizeWork
 	g := naive.NewGIL(rt)
 	if err := g.SetSwitchInterval(time.Millisecond); err != nil {
 		return gilSystem[*naive.GILThread]{}, err
@@ -143,8 +155,8 @@ func runGIL(ctx context.Context, cfg Config, rep *Report) error {
 // gilRound runs the reproducer once: Workers daemons loop sleeping a random
 // time and taking the lock, while this goroutine sleeps a random time,
 // finalizes, and sleeps the delay at exit; then the detectors look.
-func gilRound[T any](newSystem func() (gilSystem[T], error), rep *Report, cfg Config, timing gilTiming, round int) error {
-	sys, err := newSystem()
+func gilRound[T any](newSystem func(finalizeWork time.Duration) (gilSystem[T], error), rep *Report, cfg Config, timing gilTiming, round int) error {
+	sys, err := newSystem(timing.finalizeWork)
 	if err != nil {
 		return err
 	}
