@@ -423,11 +423,11 @@ func (w *worker) loop(ctx context.Context) (again bool) {
 
 // drain runs t and then every task it pops under e.mu, until it finds the
 // queue empty, and returns with e.mu held (locked true); or until a task
-// panics, and returns without it. Its one deferred recover serves all the
-// tasks it runs: the panicking task's future gets the *PanicError and the
-// worker goes on. debug.Stack in a deferred call still shows the panicking
-// frames. A runtime.Goexit is not recovered: it ends the worker (see
-// endAbnormal).
+// panics, and returns without it. Its one deferred recoverTask serves all
+// the tasks it runs: the panicking task's future gets the *PanicError and
+// the worker goes on. debug.Stack in a deferred call still shows the
+// panicking frames. A runtime.Goexit cannot be stopped: the future fails
+// and the worker ends (see endAbnormal).
 func (w *worker) drain(ctx context.Context, t task) (locked bool) {
 	defer w.recoverTask()
 	e := w.e
@@ -444,16 +444,23 @@ func (w *worker) drain(ctx context.Context, t task) (locked bool) {
 	}
 }
 
-// recoverTask finishes the task that panicked in drain with the panic.
+// recoverTask finishes the task that did not return in drain: w.cur is
+// set while a task runs. It panicked (with a value, or with nil under
+// GODEBUG=panicnil=1, which recover reports as nil) or called
+// runtime.Goexit, which goes on ending the goroutine.
 func (w *worker) recoverTask() {
 	r := recover()
-	if r == nil {
+	if w.cur == nil {
+		if r != nil {
+			panic(r) // not a task's panic: a bug of the executor
+		}
 		return
 	}
-	if w.cur == nil {
-		panic(r) // not a task's panic: a bug of the executor
+	err := errGoexit
+	if r != nil {
+		err = &PanicError{Value: r, Stack: debug.Stack()}
 	}
-	w.cur.abort(&PanicError{Value: r, Stack: debug.Stack()})
+	w.cur.abort(err)
 	w.n.failed.Add(1)
 	w.cur = nil
 }

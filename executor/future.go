@@ -283,15 +283,25 @@ func (f *Future[T]) fail(err error) bool {
 func (f *Future[T]) cancelQueued() bool { return f.c.cancel() }
 
 // runProtected runs t in the caller's goroutine, turning a panic into the
-// future's *PanicError. A runtime.Goexit goes on ending the goroutine.
+// future's *PanicError. A runtime.Goexit (or a panic(nil) under
+// GODEBUG=panicnil=1, which recover cannot tell from it) fails the future
+// with errGoexit; the Goexit goes on ending the goroutine.
 func runProtected(ctx context.Context, t task) (ran, failed bool) {
+	returned := false
 	defer func() {
-		if r := recover(); r != nil {
-			t.abort(&PanicError{Value: r, Stack: debug.Stack()})
-			ran, failed = true, true
+		if returned {
+			return
 		}
+		err := errGoexit
+		if r := recover(); r != nil {
+			err = &PanicError{Value: r, Stack: debug.Stack()}
+		}
+		t.abort(err)
+		ran, failed = true, true
 	}()
-	return t.run(ctx)
+	ran, failed = t.run(ctx)
+	returned = true
+	return ran, failed
 }
 
 var (
