@@ -16,8 +16,12 @@
 // # Design
 //
 // The lock word is the holder's [lifecycle.Thread.ID] (0 when free), taken
-// by compare-and-swap, so an uncontended Acquire and Release cost two
-// atomic operations on the lock plus two on the thread's state word. A thread
+// by compare-and-swap, and it is also the thread's attached state: holding
+// the lock is what makes [lifecycle.Thread.State] report ATTACHED ([New]
+// registers the lock with [lifecycle.Runtime.RegisterLock]), so Acquire and
+// Release never write the thread's state word. An uncontended Acquire and
+// Release cost two locked instructions, the compare-and-swap and the
+// exchange that frees the word, as sync.Mutex's Lock and Unlock. A thread
 // that finds the lock held counts itself in a waiter count, tries the word
 // once more, and queues. Release reads the count after freeing the word;
 // the waiter raises it before its last try; both are sequentially
@@ -43,13 +47,42 @@
 //   - while waiting: finalization closes [lifecycle.Thread.Stopping], which
 //     wakes the waiter; it leaves the queue (or, if the lock was handed to it
 //     meanwhile, hands it on) and is stopped;
-//   - after taking the lock: [lifecycle.Thread.Attach] refuses a thread
-//     marked SHUTTING_DOWN, atomically with Finalize's release of its state,
-//     and the flag is read once more after attaching; either way the lock is
-//     given back before the thread is stopped.
+//   - after taking the lock: the flag is read once more, and if it is set
+//     the lock is given back before the thread is stopped.
 //
-// So a SHUTTING_DOWN thread never returns from Acquire holding the lock,
-// and no thread state is used after its release. A daemon stopped at one
+// So a SHUTTING_DOWN thread never returns from Acquire holding the lock
+// (the flag is set before any thread is marked).
+//
+// No thread state is used after its release, although Acquire and Release
+// never touch it: Finalize releases a daemon's state only after asking this
+// lock (the probe registered by [New]) whether the daemon holds it, and a
+// holder's state is left to its Release. Two Dekker pairs, all of whose
+// operations are sequentially consistent atomics (Go's sync/atomic), make
+// that safe:
+//
+//   - Acquire writes the word (its compare-and-swap), then loads the
+//     finalizing flag; Finalize stores the flag, then loads the word. If
+//     Acquire's load misses the flag, it comes before the store in the total
+//     order of atomics, so Finalize's later load sees t named in the word
+//     (or a later word, after t gave the lock back, which is the next case)
+//     and does not release t's state. If the load sees the flag, t gives the
+//     lock back and stops without using its state, which Finalize may have
+//     released meanwhile: the word named t, but Acquire never returned.
+//   - Release writes the word (the exchange that frees it, or the
+//     compare-and-swap of a hand-off), then loads t's state bits
+//     ([lifecycle.Thread.Unlocked]); Finalize marks t SHUTTING_DOWN (an
+//     atomic OR on the bits), then loads the word. If Finalize saw t
+//     holding, its load came before Release's write, so Release's load
+//     comes after the mark, sees SHUTTING_DOWN and releases the state. Both
+//     may release it: the release is a compare-and-swap that succeeds once.
+//
+// Every path that stops naming t in the word (Release, Yield, the give-backs
+// of check 3, of a hand-off received while woken by finalization, and of the
+// OnStop hook) calls Unlocked after it. So a state is released exactly
+// once, never while its thread holds the lock past check 3, and always by
+// the time the thread is stopped and out of the lock.
+//
+// A daemon stopped at one
 // of lifecycle's own safe points ([lifecycle.Thread.Sleep],
 // [lifecycle.Thread.CheckExit]) while it holds the lock gives it back before
 // it parks: [New] registers that with [lifecycle.Runtime.OnStop]. A stopped thread parks

@@ -35,7 +35,7 @@ type Lock struct {
 	_ noCopy
 
 	rt          *lifecycle.Runtime // immutable
-	holder      atomic.Uint64      // the lock word: the holder's Thread.ID, 0 when free; CAS by Acquire, drop and hand-off
+	holder      atomic.Uint64      // the lock word: the holder's Thread.ID, 0 when free; written by Acquire, drop and hand-off; read by lifecycle's probe (holds)
 	waiters     atomic.Int32       // threads queued or about to queue; written under mu
 	dropRequest atomic.Bool        // set by a waiter, cleared at a hand-off; read by Yield
 	interval    atomic.Int64       // the switch interval in ns; written by SetSwitchInterval
@@ -62,7 +62,22 @@ func New(rt *lifecycle.Runtime) *Lock {
 	l := &Lock{rt: rt}
 	l.interval.Store(int64(DefaultSwitchInterval))
 	rt.OnStop(l.stopped)
+	rt.RegisterLock(l.holds)
 	return l
+}
+
+// holds is the probe registered with lifecycle.Runtime.RegisterLock: holding
+// the lock is what makes t ATTACHED (see the package doc).
+func (l *Lock) holds(t *lifecycle.Thread) bool { return l.holder.Load() == t.ID() }
+
+// unlock gives the lock up for t, which holds it, then lets lifecycle
+// release t's state if finalization left it to this moment: drop's write to
+// the lock word comes before Unlocked's load of t's state (see the package
+// doc).
+func (l *Lock) unlock(t *lifecycle.Thread) {
+	l.drop(t.ID())
+	schedpoint.Point("gil.unlock.afterDrop")
+	t.Unlocked()
 }
 
 // stopped runs on a daemon's goroutine when finalization stops it at a safe
@@ -73,8 +88,7 @@ func New(rt *lifecycle.Runtime) *Lock {
 // Acquire, which is not a safe point of lifecycle), so the test is stable.
 func (l *Lock) stopped(t *lifecycle.Thread) {
 	if l.holder.Load() == t.ID() {
-		t.Detach()
-		l.drop(t.ID())
+		l.unlock(t)
 	}
 }
 
@@ -136,9 +150,9 @@ func (l *Lock) badThread(t *lifecycle.Thread, op string) {
 // runtime finalized gets an error wrapping [lifecycle.ErrFinalizing]. It
 // panics if t already holds the lock.
 //
-// The uncontended path runs straight through: two loads of the finalizing
-// flag, the compare-and-swap of the lock word and the one of Attach. Every
-// other case is a function of its own, so that the path stays short.
+// The uncontended path runs straight through: a load of the finalizing flag,
+// the compare-and-swap of the lock word, and the flag again. Every other case
+// is a function of its own, so that the path stays short.
 func (l *Lock) Acquire(t *lifecycle.Thread) error {
 	// Check 1, before waiting: reads only the runtime's atomic flag.
 	if t == nil || t.Runtime() != l.rt || l.rt.Finalizing() {
@@ -149,15 +163,13 @@ func (l *Lock) Acquire(t *lifecycle.Thread) error {
 		return l.exitIfFinalizing(t)
 	}
 	schedpoint.Point("gil.acquire.afterTake")
-	// Check 3, after obtaining the lock: Attach refuses a SHUTTING_DOWN
-	// thread, and the flag is set before any thread is marked, so one of the
-	// two tests sees a finalization that happened while we waited.
-	if !t.Attach() {
-		l.refused(t)
-	}
-	schedpoint.Point("gil.acquire.afterAttach")
+	// Check 3, after obtaining the lock: the lock word names t (a
+	// sequentially consistent write), then the flag is loaded. Finalize
+	// sets the flag, then loads the word before releasing t's state: if
+	// this load misses the flag, Finalize sees t holding and leaves t's
+	// state alone (the package doc has the argument).
 	if l.rt.Finalizing() {
-		return l.detachAndExit(t)
+		return l.unlockAndExit(t)
 	}
 	return nil
 }
@@ -179,19 +191,10 @@ func (l *Lock) acquireSlow(t *lifecycle.Thread) bool {
 	return l.wait(t)
 }
 
-// refused gives back the lock that Attach refused to t (SHUTTING_DOWN) and
-// stops t.
-func (l *Lock) refused(t *lifecycle.Thread) {
-	l.drop(t.ID())
-	t.CheckExit()
-	panic("gil: unreachable: a SHUTTING_DOWN thread did not stop")
-}
-
-// detachAndExit undoes an Acquire that saw the finalizing flag after
-// attaching, then stops t or returns its error.
-func (l *Lock) detachAndExit(t *lifecycle.Thread) error {
-	t.Detach()
-	l.drop(t.ID())
+// unlockAndExit undoes an Acquire that saw the finalizing flag after taking
+// the lock, then stops t or returns its error.
+func (l *Lock) unlockAndExit(t *lifecycle.Thread) error {
+	l.unlock(t)
 	return l.exitNow(t)
 }
 
@@ -219,8 +222,10 @@ func (l *Lock) Release(t *lifecycle.Thread) {
 		l.releaseNotHeld(t)
 		return
 	}
-	t.Detach()
+	// unlock, written out so that the fast path has no call but drop.
 	l.drop(t.ID())
+	schedpoint.Point("gil.unlock.afterDrop")
+	t.Unlocked()
 }
 
 // releaseNotHeld is Release by a thread that does not hold the lock, or of

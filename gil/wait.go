@@ -43,7 +43,7 @@ func (l *Lock) wait(t *lifecycle.Thread) bool {
 			}
 			// The lock was handed to us meanwhile: give it on.
 			<-w.ready
-			l.drop(t.ID())
+			l.unlock(t)
 			return false
 		case <-timer.C:
 			// A whole interval with no switch: ask the holder to drop.

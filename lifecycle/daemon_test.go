@@ -3,6 +3,7 @@ package lifecycle_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -236,5 +237,61 @@ func TestOnStopHooks(t *testing.T) {
 	defer mu.Unlock()
 	if seen["a"] != 1 || seen["b"] != 1 || rt.Stopped() != 2 {
 		t.Errorf("got hook runs %v, Stopped %d after Reap, want one each and 2", seen, rt.Stopped())
+	}
+}
+
+// A lock registered with RegisterLock makes its holder ATTACHED without
+// Attach; Finalize leaves a holding daemon's state to Unlocked, which
+// releases it once the lock no longer names the thread; Attach by a holder
+// panics as Attach twice does.
+func TestRegisteredLockHolderReleasedAtUnlocked(t *testing.T) {
+	t.Parallel()
+	rt := lifecycle.New()
+	var holder atomic.Uint64 // a minimal registered lock: the holder's ID
+	rt.RegisterLock(func(th *lifecycle.Thread) bool { return holder.Load() == th.ID() })
+	holding := make(chan *lifecycle.Thread)
+	unlock := make(chan struct{})
+	result := make(chan bool, 1)
+	if err := rt.GoDaemon("holder", func(th *lifecycle.Thread) {
+		if got := th.State(); got != lifecycle.Detached {
+			t.Errorf("got %v before taking the lock, want DETACHED", got)
+		}
+		holder.Store(th.ID())
+		if got := th.State(); got != lifecycle.Attached {
+			t.Errorf("got %v while holding the registered lock, want ATTACHED", got)
+		}
+		func() {
+			defer func() {
+				if v := recover(); v == nil || !strings.Contains(fmt.Sprint(v), "attached twice") {
+					t.Errorf("Attach by the holder of a registered lock: got panic %v, want attached twice", v)
+				}
+			}()
+			th.Attach()
+		}()
+		holding <- th
+		<-unlock
+		holder.Store(0)
+		th.Unlocked()
+		result <- th.Released()
+		th.CheckExit()
+	}); err != nil {
+		t.Fatal(err)
+	}
+	th := <-holding
+	if err := rt.Finalize(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if th.Released() {
+		t.Errorf("a holding thread's state was released under it")
+	}
+	if got := th.State(); got != lifecycle.ShuttingDown {
+		t.Errorf("got %v, want SHUTTING_DOWN", got)
+	}
+	close(unlock)
+	if !<-result {
+		t.Errorf("got Released()=false after Unlocked on a SHUTTING_DOWN thread, want true")
+	}
+	if err := rt.Reap(context.Background()); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -26,8 +26,9 @@
 //  5. the finalizing flag is set (atomic);
 //  6. daemon threads are marked SHUTTING_DOWN and those waiting (in
 //     [Thread.Sleep], gil.Lock.Acquire, or on [Thread.Stopping]) are woken;
-//  7. their thread states are released. A thread that holds the lock at
-//     that moment keeps its state until it gives the lock back.
+//  7. their thread states are released. A thread that holds a lock at
+//     that moment (by [Thread.Attach], or a lock registered with
+//     [Runtime.RegisterLock]) keeps its state until it gives the lock back.
 //
 // # Why it is correct
 //
@@ -41,9 +42,23 @@
 // gil.Lock.Acquire) loads it and reads nothing else of the thread's state;
 // so a daemon that reaches a safe point after step 5 stops there. The
 // SHUTTING_DOWN mark and the release are bits of one atomic word per thread,
-// changed by compare-and-swap: [Thread.Attach] (taking the lock) refuses a
-// SHUTTING_DOWN thread, and the release skips an attached one, so a thread
-// can never be attached with a released state. A use that is wrong anyway
+// changed by atomic read-modify-writes: [Thread.Attach] (taking a lock)
+// refuses a SHUTTING_DOWN thread, and the release skips an attached one, so
+// a thread can never be attached with a released state.
+//
+// A lock registered with [Runtime.RegisterLock] (gil.Lock) writes no bit:
+// its lock word naming the thread is the attached state, and Finalize asks
+// the lock (a load of its word) before releasing. Finalize marks every
+// daemon SHUTTING_DOWN after setting the flag, and asks after marking; the
+// lock names the thread, then loads the flag (and gives the lock back if it
+// is set), and stops naming it, then loads the bits ([Thread.Unlocked]).
+// All of these are sequentially consistent atomics, so in each pair one side
+// sees the other: a thread whose lock Acquire missed the flag is seen
+// holding, and is not released under it; a holder that Finalize saw holding
+// sees SHUTTING_DOWN when it gives the lock back, and releases its state
+// itself. The release is a compare-and-swap that sets the bit once, so when
+// both sides release, one does and the other finds it done. The gil package
+// doc has the full argument. A use that is wrong anyway
 // ([Thread.Detach] of a released state) panics with a message naming the
 // thread: it is reported, never silent.
 //
@@ -73,11 +88,12 @@
 // # Panics and errors
 //
 // Misuse panics with the prefix "lifecycle: " (nil functions, Reap before
-// Finalize, Attach twice, Detach of a thread that is not attached or whose
-// state was released). Runtime conditions return errors: [ErrFinalizing],
-// [*JoinError], a hook's error. A panic in a goroutine started by Go or
-// GoDaemon is not recovered: as for any goroutine, it ends the program. A
-// panic in a hook becomes an error of Finalize.
+// Finalize, Attach twice or by the holder of a registered lock, Detach of a
+// thread that is not attached or whose state was released). Runtime
+// conditions return errors: [ErrFinalizing], [*JoinError], a hook's error. A
+// panic in a goroutine started by Go or GoDaemon is not recovered: as for
+// any goroutine, it ends the program. A panic in a hook becomes an error of
+// Finalize.
 //
 // # Example
 //

@@ -36,7 +36,8 @@ func (e *JoinError) Unwrap() error { return e.Err }
 //     panics turned into errors, are joined with errors.Join;
 //  5. set the finalizing flag: daemon threads must exit from now on;
 //  6. mark every daemon thread SHUTTING_DOWN and wake those waiting;
-//  7. release their thread states (an attached thread's at its Detach).
+//  7. release their thread states (an attached thread's at its Detach, a
+//     registered lock's holder's when it gives the lock back).
 //
 // Steps 5 to 7 run on the JoinError path too, so daemons stop either way.
 // Finalize is idempotent: the first call runs it; any other call waits for
@@ -107,7 +108,9 @@ func (r *Runtime) join(ctx context.Context) error {
 
 // stopDaemons marks the daemon threads SHUTTING_DOWN, wakes those waiting on
 // Stopping, and releases their states. The finalizing flag is already set,
-// so a daemon that missed the wake-up stops at its next safe point.
+// so a daemon that missed the wake-up stops at its next safe point. Every
+// mark comes before every release, whose probe of the registered locks
+// pairs with the locks' loads after they write their word (package doc).
 func (r *Runtime) stopDaemons() {
 	r.mu.Lock()
 	daemons := make([]*Thread, 0, len(r.daemons))

@@ -34,23 +34,24 @@ type hook struct {
 type Runtime struct {
 	_ noCopy
 
-	mu         sync.Mutex           // guards the fields below up to finDone
-	nonDaemon  map[*Thread]struct{} // running non-daemon threads
-	daemons    map[*Thread]struct{} // running daemon threads
-	byID       map[uint64]*Thread   // every running thread, by ID
-	lastID     uint64               // the last ID given
-	atExit     []*hook              // in registration order
-	beforeJoin []*hook              // in registration order; nil entries unregistered
-	onStop     []func(*Thread)      // in registration order
-	finErr     error                // Finalize's result, once finDone is closed
-	finDone    chan struct{}        // closed when Finalize has finished
-	begun      atomic.Bool          // written under mu only; read anywhere
-	finalizing atomic.Bool          // written once by Finalize, read by safe points
-	stopping   chan struct{}        // closed by Finalize when daemons are marked
-	reap       chan struct{}        // closed by Reap: parked daemons end
-	reapOnce   sync.Once            // guards closing reap
-	stopped    atomic.Int64         // daemons parked at a safe point; written by them
-	all        sync.WaitGroup       // every goroutine started; waited by Reap
+	mu         sync.Mutex                           // guards the fields below up to finDone
+	nonDaemon  map[*Thread]struct{}                 // running non-daemon threads
+	daemons    map[*Thread]struct{}                 // running daemon threads
+	byID       map[uint64]*Thread                   // every running thread, by ID
+	lastID     uint64                               // the last ID given
+	atExit     []*hook                              // in registration order
+	beforeJoin []*hook                              // in registration order; nil entries unregistered
+	onStop     []func(*Thread)                      // in registration order
+	locks      atomic.Pointer[[]func(*Thread) bool] // holder probes of registered locks; replaced (never changed) under mu
+	finErr     error                                // Finalize's result, once finDone is closed
+	finDone    chan struct{}                        // closed when Finalize has finished
+	begun      atomic.Bool                          // written under mu only; read anywhere
+	finalizing atomic.Bool                          // written once by Finalize, read by safe points
+	stopping   chan struct{}                        // closed by Finalize when daemons are marked
+	reap       chan struct{}                        // closed by Reap: parked daemons end
+	reapOnce   sync.Once                            // guards closing reap
+	stopped    atomic.Int64                         // daemons parked at a safe point; written by them
+	all        sync.WaitGroup                       // every goroutine started; waited by Reap
 }
 
 // noCopy makes go vet's copylocks check report copies.
@@ -190,6 +191,45 @@ func (r *Runtime) OnStop(fn func(*Thread)) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.onStop = append(r.onStop, fn)
+}
+
+// RegisterLock registers a lock of r whose holding makes a thread ATTACHED,
+// without [Thread.Attach] and [Thread.Detach]: holds reports whether t holds
+// the lock now. gil.New registers its lock, so that an uncontended
+// Acquire and Release touch the lock word and nothing else of the thread.
+//
+// The lock's part of the contract, which makes Finalize's release of a
+// daemon's state safe (see the package doc): it makes t its holder with a
+// sequentially consistent atomic write (a compare-and-swap) and then loads
+// the finalizing flag, giving the lock back and stopping t (or failing) if
+// it is set; and after a write that stops naming t as its holder, it calls
+// [Thread.Unlocked] on t's goroutine. holds must be a single atomic load,
+// must not block, and is called with no lock of r held. Registration is
+// accepted at any time and lasts as long as r.
+func (r *Runtime) RegisterLock(holds func(t *Thread) bool) {
+	if holds == nil {
+		panic("lifecycle: nil lock probe")
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var probes []func(*Thread) bool
+	if p := r.locks.Load(); p != nil {
+		probes = slices.Clone(*p)
+	}
+	probes = append(probes, holds)
+	r.locks.Store(&probes)
+}
+
+// holdsLock reports whether t holds a lock registered with RegisterLock.
+func (r *Runtime) holdsLock(t *Thread) bool {
+	if p := r.locks.Load(); p != nil {
+		for _, holds := range *p {
+			if holds(t) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func (r *Runtime) stopHooks() []func(*Thread) {

@@ -13,12 +13,13 @@ import (
 // them (_Py_THREAD_DETACHED, _Py_THREAD_ATTACHED, _Py_THREAD_SHUTTING_DOWN).
 type State int32
 
-// The states of a thread. A thread starts DETACHED; a lock such as gil.Lock
-// makes it ATTACHED while it holds the lock; Finalize marks daemon threads
-// SHUTTING_DOWN.
+// The states of a thread. A thread starts DETACHED; it is ATTACHED while it
+// holds a lock of the runtime (a lock registered with [Runtime.RegisterLock],
+// such as gil.Lock, or one that calls [Thread.Attach]); Finalize marks daemon
+// threads SHUTTING_DOWN.
 const (
 	Detached     State = iota // running, holding no lock of the runtime
-	Attached                  // holding the runtime's lock (see Thread.Attach)
+	Attached                  // holding a lock of the runtime (see Runtime.RegisterLock, Thread.Attach)
 	ShuttingDown              // a daemon stopped, or about to stop, by Finalize
 )
 
@@ -83,7 +84,7 @@ func (t *Thread) State() State {
 	switch {
 	case b&bitShuttingDown != 0:
 		return ShuttingDown
-	case b&bitAttached != 0:
+	case b&bitAttached != 0 || t.rt.holdsLock(t):
 		return Attached
 	}
 	return Detached
@@ -138,14 +139,21 @@ func (t *Thread) Stopping() <-chan struct{} {
 	return t.rt.stopping
 }
 
-// Attach records that the thread took the runtime's lock (gil.Lock calls it;
-// other lock implementations may). It is the one atomic step that both
-// checks and uses the thread state: it reports false, changing nothing, when
-// the thread is SHUTTING_DOWN (its state may already be released), and the
-// caller must then give the lock back and stop the thread. It panics if the
-// thread is already attached.
+// Attach records that the thread took a lock of the runtime that does not
+// register itself with [Runtime.RegisterLock] (gil.Lock registers, and does
+// not call Attach). It is the one atomic step that both checks and uses the
+// thread state: it reports false, changing nothing, when the thread is
+// SHUTTING_DOWN (its state may already be released), and the caller must
+// then give the lock back and stop the thread. It panics if the thread is
+// already attached, by Attach or by holding a registered lock.
 func (t *Thread) Attach() bool {
-	if t.bits.CompareAndSwap(0, bitAttached) { // the common case, inlined
+	// Only the thread's own goroutine makes it a lock's holder (a lock may
+	// hand itself to the thread only while the thread waits for it), so
+	// this test is stable.
+	if t.rt.holdsLock(t) {
+		panic("lifecycle: thread " + t.name + " attached twice")
+	}
+	if t.bits.CompareAndSwap(0, bitAttached) { // the common case
 		return true
 	}
 	return t.attachSlow()
@@ -200,23 +208,38 @@ func (t *Thread) panicReleased(op string) {
 }
 
 // markShuttingDown sets SHUTTING_DOWN; Finalize calls it.
-func (t *Thread) markShuttingDown() {
-	for {
-		b := t.bits.Load()
-		if t.bits.CompareAndSwap(b, b|bitShuttingDown) {
-			return
-		}
+func (t *Thread) markShuttingDown() { t.bits.Or(bitShuttingDown) }
+
+// Unlocked is called by a lock registered with [Runtime.RegisterLock] on
+// the thread's own goroutine, right after the lock stopped naming the thread
+// as its holder (by a sequentially consistent atomic write). When the thread
+// is SHUTTING_DOWN, Finalize may have seen it holding the lock and left its
+// state to this call, which releases it; a state already released is left
+// as it is. See the package doc for why one of the two always releases it.
+// Otherwise Unlocked is one atomic load.
+func (t *Thread) Unlocked() {
+	if t.bits.Load()&bitShuttingDown != 0 {
+		t.release()
 	}
 }
 
-// release releases the thread state unless the thread holds the lock, in
-// which case its Detach releases it.
+// release releases the thread state unless the thread holds a lock (by
+// Attach, or a registered one), in which case the lock's Detach or Unlocked
+// releases it. Both Finalize and Unlocked call it, possibly at once: the
+// compare-and-swap that sets bitReleased succeeds once, and a call that finds
+// it set does nothing.
 func (t *Thread) release() {
 	for {
 		b := t.bits.Load()
 		if b&bitAttached != 0 || b&bitReleased != 0 {
 			return
 		}
+		// After the SHUTTING_DOWN mark (Finalize's Or, or what Unlocked
+		// loaded), before the release: see the package doc.
+		if t.rt.holdsLock(t) {
+			return
+		}
+		schedpoint.Point("lifecycle.release.afterProbe")
 		if t.bits.CompareAndSwap(b, b|bitReleased) {
 			return
 		}
