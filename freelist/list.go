@@ -97,17 +97,32 @@ func New[T any](cfg Config[T]) (*List[T], error) {
 // or else a pointer to a new zero T. The caller owns it until it passes it
 // to Put.
 func (l *List[T]) Get() *T {
-	s := l.local()
 	if l.capacity > 0 {
 		// Fast path: take the object in this P's private slot, leaving the
-		// credit it held in its place. One CAS, no lock.
-		if p := s.private.Load(); p != nil && p != l.credit {
-			schedpoint.Point("freelist.get.afterLoad")
-			if s.private.CompareAndSwap(p, l.credit) {
-				s.hits.Add(1)
-				return p
+		// credit it held in its place. One CAS, no lock. The shard lookup is
+		// local's, written out here so that the fast path makes no call but
+		// the P lookup and the CAS.
+		pid := procPin()
+		procUnpin()
+		if shards := *l.shards.Load(); uint(pid) < uint(len(shards)) {
+			s := shards[pid]
+			if p := s.private.Load(); p != nil && p != l.credit {
+				schedpoint.Point("freelist.get.afterLoad")
+				if s.private.CompareAndSwap(p, l.credit) {
+					s.hits.Add(1)
+					return p
+				}
 			}
 		}
+	}
+	return l.getMiss()
+}
+
+// getMiss is Get after its fast path found nothing: it searches the rest
+// of the list (getSlow), and makes a new object if that finds none either.
+func (l *List[T]) getMiss() *T {
+	s := l.local()
+	if l.capacity > 0 {
 		if p := l.getSlow(s); p != nil {
 			s.hits.Add(1)
 			return p
@@ -146,8 +161,15 @@ func (l *List[T]) Put(x *T) bool {
 		l.dropped()
 		return false
 	}
-	s := l.local()
 	// Fast path: this P's private slot holds a free credit; spend it on x.
+	// The shard lookup is local's, written out as in Get.
+	pid := procPin()
+	procUnpin()
+	shards := *l.shards.Load()
+	if uint(pid) >= uint(len(shards)) {
+		return l.putSlow(l.grow(pid), x, false)
+	}
+	s := shards[pid]
 	if s.private.Load() == l.credit {
 		l.resetObject(x)
 		schedpoint.Point("freelist.put.afterReset")
