@@ -1,5 +1,7 @@
 // Package naive holds faithful Go ports of the ORIGINAL, racy designs that
-// paddock replaces: Pillow's unlocked block arena (arena.go), PyO3's
+// paddock replaces: Pillow's unlocked block arena, with the check-then-add
+// in-use cap of thanos' BytesPool that arena's MaxInUseBytes must not
+// repeat (arena.go: InUseCap), PyO3's
 // unsynchronized free list (freelist.go), CPython's take_gil with its single
 // "must exit" check and a runtime that releases daemon thread states
 // (gil.go), and Python 3.8's ThreadPoolExecutor without the global shutdown
