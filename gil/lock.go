@@ -222,8 +222,17 @@ func (l *Lock) Release(t *lifecycle.Thread) {
 		l.releaseNotHeld(t)
 		return
 	}
-	// unlock, written out so that the fast path has no call but drop.
-	l.drop(t.ID())
+	// unlock and drop's fast path, written out so that an uncontended
+	// Release makes no call: free the word, then read the waiter count
+	// (drop's doc has the argument), else hand off.
+	if l.waiters.Load() == 0 {
+		l.holder.Store(0)
+		if l.waiters.Load() != 0 {
+			l.handOff(0)
+		}
+	} else {
+		l.handOff(t.ID())
+	}
 	schedpoint.Point("gil.unlock.afterDrop")
 	t.Unlocked()
 }
