@@ -118,20 +118,10 @@ func TestIdleReuse(t *testing.T) {
 // the bound counted the worker role instead of the goroutines (a
 // replacement started while the retiring goroutine still ran).
 func TestNeverMoreThanMaxWorkers(t *testing.T) {
-	if !schedpoint.Enabled {
-		t.Parallel()
-		checkMaxWorkers(t)
-		return
-	}
-	for seed := range uint64(20) {
-		restore := schedpoint.Set(schedpoint.Policy{Seed: seed, P: 0.9, Action: schedpoint.ActionSleep,
-			Max: 200 * time.Microsecond, Filter: "executor.worker.exiting"})
-		checkMaxWorkers(t)
-		restore()
-		if t.Failed() {
-			t.Fatalf("seed %d: %s", seed, schedpoint.Describe())
-		}
-	}
+	overSchedSeeds(t, func(seed uint64) schedpoint.Policy {
+		return schedpoint.Policy{Seed: seed, P: 0.9, Action: schedpoint.ActionSleep,
+			Max: 200 * time.Microsecond, Filter: "executor.worker.exiting"}
+	}, checkMaxWorkers)
 }
 
 func checkMaxWorkers(t *testing.T) {

@@ -6,8 +6,29 @@ import (
 	"time"
 
 	"github.com/paddock-go/paddock/executor"
+	"github.com/paddock-go/paddock/internal/schedpoint"
 	"github.com/paddock-go/paddock/lifecycle"
 )
+
+// overSchedSeeds runs check once, in parallel with other tests, in a plain
+// build; under -tags schedtest it runs check once for each of 20 seeds with
+// the scheduling policy policy(seed), and a failure names its seed and
+// policy so that it replays.
+func overSchedSeeds(t *testing.T, policy func(seed uint64) schedpoint.Policy, check func(*testing.T)) {
+	if !schedpoint.Enabled {
+		t.Parallel()
+		check(t)
+		return
+	}
+	for seed := range uint64(20) {
+		restore := schedpoint.Set(policy(seed))
+		check(t)
+		restore()
+		if t.Failed() {
+			t.Fatalf("seed %d: %s", seed, schedpoint.Describe())
+		}
+	}
+}
 
 // newExecutor returns an executor on a runtime of its own, shut down (and
 // the runtime finalized) when the test ends.

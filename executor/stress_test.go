@@ -27,20 +27,10 @@ import (
 // a future left pending, which is what the naive port does at exit (see
 // naive_test.go).
 func TestEveryFutureFinalOnce(t *testing.T) {
-	if !schedpoint.Enabled {
-		t.Parallel()
-		checkFinalOnce(t)
-		return
-	}
-	for seed := range uint64(20) {
-		restore := schedpoint.Set(schedpoint.Policy{Seed: seed, P: 0.3, Action: schedpoint.ActionSleep,
-			Max: 50 * time.Microsecond, Filter: "executor."})
-		checkFinalOnce(t)
-		restore()
-		if t.Failed() {
-			t.Fatalf("seed %d: %s", seed, schedpoint.Describe())
-		}
-	}
+	overSchedSeeds(t, func(seed uint64) schedpoint.Policy {
+		return schedpoint.Policy{Seed: seed, P: 0.3, Action: schedpoint.ActionSleep,
+			Max: 50 * time.Microsecond, Filter: "executor."}
+	}, checkFinalOnce)
 }
 
 type tracked struct {
