@@ -88,21 +88,26 @@ func RunWith(opts Options, main func(ctx context.Context) error) int {
 	mainErr := make(chan error, 1)
 	go func() { mainErr <- main(ctx) }()
 	var err error
-	var fctx context.Context
-	var cancel context.CancelFunc
+	returned := false
 	select {
 	case err = <-mainErr:
-		fctx, cancel = context.WithTimeout(context.Background(), timeout)
+		returned = true
 	case <-ctx.Done():
+	}
+	fctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	// A signal counts even when main saw it first and has already returned:
+	// both cases of the select above can be ready at once.
+	if ctx.Err() != nil {
 		log.Info("lifecycle: signal received, finalizing", "timeout", timeout)
-		fctx, cancel = context.WithTimeout(context.Background(), timeout)
-		select {
-		case err = <-mainErr:
-		case <-fctx.Done():
-			err = fmt.Errorf("lifecycle: main did not return within %v of the signal", timeout)
+		if !returned {
+			select {
+			case err = <-mainErr:
+			case <-fctx.Done():
+				err = fmt.Errorf("lifecycle: main did not return within %v of the signal", timeout)
+			}
 		}
 	}
-	defer cancel()
 	interrupted := ctx.Err() != nil
 	if interrupted && errors.Is(err, context.Canceled) {
 		err = nil // main stopped because we asked it to
