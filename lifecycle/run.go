@@ -97,8 +97,10 @@ func RunWith(opts Options, main func(ctx context.Context) error) int {
 	fctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	// A signal counts even when main saw it first and has already returned:
-	// both cases of the select above can be ready at once.
-	if ctx.Err() != nil {
+	// both cases of the select above can be ready at once. It is judged
+	// once, so the log and the exit code agree.
+	interrupted := ctx.Err() != nil
+	if interrupted {
 		log.Info("lifecycle: signal received, finalizing", "timeout", timeout)
 		if !returned {
 			select {
@@ -108,7 +110,6 @@ func RunWith(opts Options, main func(ctx context.Context) error) int {
 			}
 		}
 	}
-	interrupted := ctx.Err() != nil
 	if interrupted && errors.Is(err, context.Canceled) {
 		err = nil // main stopped because we asked it to
 	}
