@@ -58,6 +58,19 @@
 // shutdown once the queue is empty. Shutdown with Wait returns only after
 // every worker goroutine ended.
 //
+// # Observing the protocol
+//
+// The executor's tests and paddock verify watch the same protocol edges: a
+// worker goroutine started (under mu, just after the runtime accepted it),
+// a worker starting, a worker no longer counting, and the shutdown beginning
+// (under mu). The hooks live in internal/exechook rather than in a test
+// file, so that internal/scenario can check "no worker started after
+// shutdown" at the very points where the executor starts workers and begins
+// shutting down, as the naive port's check sits where Python 3.8 starts a
+// thread. The package is internal: programs cannot install hooks. This adds
+// the import edge executor -> internal/exechook to shared/DESIGN.md's
+// graph; exechook imports nothing.
+//
 // # Panics and errors
 //
 // Misuse (a nil task, a nil callback) panics with the prefix "executor:".

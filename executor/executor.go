@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/paddock-go/paddock/internal/exechook"
 	"github.com/paddock-go/paddock/internal/schedpoint"
 	"github.com/paddock-go/paddock/lifecycle"
 )
@@ -57,9 +58,9 @@ type Executor struct {
 	terminated chan struct{}
 	termClosed bool
 
-	cancelled atomic.Uint64 // written by whoever cancels one of its futures
-	extra     counts        // written by CallerRuns submitters and breakPool
-	hooks     *testHooks    // set before the first Submit by tests only
+	cancelled atomic.Uint64   // written by whoever cancels one of its futures
+	extra     counts          // written by CallerRuns submitters and breakPool
+	hooks     *exechook.Hooks // set before the first Submit, by tests and verify only (internal/exechook)
 }
 
 // counts are task outcomes, each written by one goroutine (its worker).
@@ -77,12 +78,13 @@ func (c *counts) add(ran, failed bool) {
 	}
 }
 
-// testHooks observe the protocol edges; export_test.go sets them.
-type testHooks struct {
-	spawn         func(name string) // under mu, when a worker goroutine is started
-	workerStart   func(name string) // first thing in the worker goroutine
-	workerExit    func(name string) // under mu, when a worker goroutine stops counting (then it returns)
-	shutdownBegin func()            // under mu, when the state leaves stateOpen
+func init() {
+	exechook.Install = func(x any, h exechook.Hooks) {
+		e := x.(*Executor)
+		e.mu.Lock()
+		defer e.mu.Unlock()
+		e.hooks = &h
+	}
 }
 
 // noCopy makes go vet's copylocks check report copies.
@@ -271,8 +273,8 @@ func (e *Executor) spawnLocked() error {
 	e.alive++
 	e.peak = max(e.peak, e.alive)
 	e.all[w] = struct{}{}
-	if e.hooks != nil && e.hooks.spawn != nil {
-		e.hooks.spawn(w.name)
+	if e.hooks != nil && e.hooks.Spawn != nil {
+		e.hooks.Spawn(w.name)
 	}
 	return nil
 }
@@ -285,8 +287,8 @@ func (e *Executor) beginShutdownLocked(finalizing bool) {
 	}
 	e.state = stateShutdown
 	e.finalizing = finalizing
-	if e.hooks != nil && e.hooks.shutdownBegin != nil {
-		e.hooks.shutdownBegin()
+	if e.hooks != nil && e.hooks.ShutdownBegin != nil {
+		e.hooks.ShutdownBegin()
 	}
 	e.wakeIdleLocked()
 	e.terminateIfDoneLocked()
@@ -317,8 +319,8 @@ func (e *Executor) breakPool(cause error) {
 	}
 	wasOpen := e.state == stateOpen
 	e.state, e.brokenErr = stateBroken, err
-	if wasOpen && e.hooks != nil && e.hooks.shutdownBegin != nil {
-		e.hooks.shutdownBegin()
+	if wasOpen && e.hooks != nil && e.hooks.ShutdownBegin != nil {
+		e.hooks.ShutdownBegin()
 	}
 	q := e.queue.take()
 	e.wakeIdleLocked()
@@ -353,8 +355,8 @@ type worker struct {
 // thread of the runtime.
 func (w *worker) main(*lifecycle.Thread) {
 	e := w.e
-	if e.hooks != nil && e.hooks.workerStart != nil {
-		e.hooks.workerStart(w.name)
+	if e.hooks != nil && e.hooks.WorkerStart != nil {
+		e.hooks.WorkerStart(w.name)
 	}
 	ctx := pprof.WithLabels(e.ctx, pprof.Labels(labelKey, w.name))
 	pprof.SetGoroutineLabels(ctx)
@@ -545,8 +547,8 @@ func (w *worker) retireLocked() {
 // end.
 func (w *worker) exitLocked() {
 	e := w.e
-	if e.hooks != nil && e.hooks.workerExit != nil {
-		e.hooks.workerExit(w.name)
+	if e.hooks != nil && e.hooks.WorkerExit != nil {
+		e.hooks.WorkerExit(w.name)
 	}
 	e.alive--
 	e.terminateIfDoneLocked()

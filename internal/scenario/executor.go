@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/paddock-go/paddock/executor"
+	"github.com/paddock-go/paddock/internal/exechook"
 	"github.com/paddock-go/paddock/internal/naive"
 	"github.com/paddock-go/paddock/lifecycle"
 )
@@ -69,7 +70,7 @@ var executorScenario = Scenario{
 type execWatch struct {
 	rep           *Report
 	what          string
-	shutdownBegan atomic.Bool  // set by the exit hook when shutdown began
+	shutdownBegan atomic.Bool  // set when shutdown began: the naive exit hook, paddock's ShutdownBegin
 	finalized     atomic.Bool  // set when Finalize returned
 	running       atomic.Int64 // tasks running now
 }
@@ -118,27 +119,24 @@ func (p paddockFuture) onDone(fn func()) {
 }
 func (p paddockFuture) isDone() bool { return p.f.IsDone() }
 
-// paddockExecutor builds paddock's pool. Its own BeforeJoin hook is
-// registered before the executor's, so it runs after the executor's
-// shutdown (hooks run last-in first-out); the initializer sees every worker
-// start. Once Finalize began, lifecycle refuses new goroutines, so a worker
-// starting after that hook is a worker started after shutdown.
+// paddockExecutor builds paddock's pool, observed through
+// internal/exechook at the two points where the race would show: the start
+// of a worker goroutine (the Spawn hook, just after the runtime accepted the
+// goroutine) and the beginning of the shutdown (the ShutdownBegin hook, which
+// the runtime's BeforeJoin hook reaches first during Finalize). Both run
+// under the executor's lock, the first line of its defence; a Spawn seen
+// after ShutdownBegin is a worker started after shutdown, exactly as the
+// naive port's check sits where Python 3.8 starts a thread.
 func paddockExecutor(w *execWatch, workers int) (execSystem, error) {
 	rt := lifecycle.New()
-	if _, err := rt.BeforeJoin(func(context.Context) error {
-		w.shutdownBegan.Store(true)
-		return nil
-	}); err != nil {
-		return execSystem{}, err
-	}
-	e, err := executor.New(executor.WithMaxWorkers(workers), executor.WithRuntime(rt), executor.WithName("pool"),
-		executor.WithInitializer(func(ctx context.Context) error {
-			w.workerStarted(executor.WorkerName(ctx))
-			return nil
-		}))
+	e, err := executor.New(executor.WithMaxWorkers(workers), executor.WithRuntime(rt), executor.WithName("pool"))
 	if err != nil {
 		return execSystem{}, err
 	}
+	exechook.Install(e, exechook.Hooks{
+		Spawn:         w.workerStarted,
+		ShutdownBegin: func() { w.shutdownBegan.Store(true) },
+	})
 	return execSystem{
 		submit: func(fn func(context.Context) error) (execFuture, error) {
 			f, err := e.Go(fn)
