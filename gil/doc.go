@@ -15,20 +15,29 @@
 //
 // # Design
 //
-// The lock word is the holder's [lifecycle.Thread.ID] (0 when free), taken
-// by compare-and-swap, and it is also the thread's attached state: holding
-// the lock is what makes [lifecycle.Thread.State] report ATTACHED ([New]
-// registers the lock with [lifecycle.Runtime.RegisterLock]), so Acquire and
-// Release never write the thread's state word. An uncontended Acquire and
-// Release cost two locked instructions, the compare-and-swap and the
-// exchange that frees the word, as sync.Mutex's Lock and Unlock. A thread
-// that finds the lock held counts itself in a waiter count, tries the word
-// once more, and queues. Release reads the count after freeing the word;
-// the waiter raises it before its last try; both are sequentially
-// consistent atomics, so one of them sees the other and no waiter stays
-// queued behind a free lock. When threads wait, Release hands the lock
-// directly to the longest waiter (FIFO); the hand-off happens before the
-// waiter is woken, so a releasing thread cannot take it back.
+// The lock word is the holder's [lifecycle.Thread.ID] shifted left by one,
+// with a contended bit set while threads are queued; it is 0 when free. It
+// is taken by compare-and-swap from 0, and it is also the thread's attached
+// state: holding the lock is what makes [lifecycle.Thread.State] report
+// ATTACHED ([New] registers the lock with [lifecycle.Runtime.RegisterLock]),
+// so Acquire and Release never write the thread's state word. An
+// uncontended Acquire and Release cost two locked instructions, the
+// compare-and-swap that takes the word and the one that frees it, as
+// sync.Mutex's Lock and Unlock.
+//
+// A thread that finds the lock held takes the lock's mutex and either takes
+// the word (it was freed meanwhile) or sets the contended bit, each with a
+// compare-and-swap, and queues. Release frees the word with a
+// compare-and-swap from its uncontended value, so it fails once the bit is
+// set; exactly one of the two compare-and-swaps succeeds, which is why no
+// waiter stays queued behind a free lock (an earlier version kept the
+// waiters in a separate count and needed a Dekker pair between the two
+// words; one word needs no such argument, and saves a load on each side).
+// When the bit is set, Release takes the mutex and hands the lock directly
+// to the longest waiter (FIFO), keeping the bit if others still wait; the
+// hand-off happens before the waiter is woken, so a releasing thread cannot
+// take it back. A free word never carries the bit, so a newcomer can only
+// take the lock when nobody is queued: no barging.
 //
 // A waiter that waits a whole switch interval ([Lock.SetSwitchInterval],
 // 5 ms by default, as CPython's sys.setswitchinterval) with no hand-off sets
@@ -68,8 +77,8 @@
 //     and does not release t's state. If the load sees the flag, t gives the
 //     lock back and stops without using its state, which Finalize may have
 //     released meanwhile: the word named t, but Acquire never returned.
-//   - Release writes the word (the exchange that frees it, or the
-//     compare-and-swap of a hand-off), then loads t's state bits
+//   - Release writes the word (the compare-and-swap that frees it, or the
+//     store of a hand-off), then loads t's state bits
 //     ([lifecycle.Thread.Unlocked]); Finalize marks t SHUTTING_DOWN (an
 //     atomic OR on the bits), then loads the word. If Finalize saw t
 //     holding, its load came before Release's write, so Release's load

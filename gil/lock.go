@@ -34,19 +34,33 @@ type waiter struct {
 type Lock struct {
 	_ noCopy
 
-	rt          *lifecycle.Runtime // immutable
-	holder      atomic.Uint64      // the lock word: the holder's Thread.ID, 0 when free; written by Acquire, drop and hand-off; read by lifecycle's probe (holds)
-	waiters     atomic.Int32       // threads queued or about to queue; written under mu
-	dropRequest atomic.Bool        // set by a waiter, cleared at a hand-off; read by Yield
-	interval    atomic.Int64       // the switch interval in ns; written by SetSwitchInterval
+	rt *lifecycle.Runtime // immutable
+	// word is the lock word: the holder's Thread.ID shifted left by one,
+	// with the contended bit set while threads are queued; 0 when free
+	// (a free word never has the bit set). Taken by a compare-and-swap
+	// from 0 (Acquire, wait); freed by a compare-and-swap from the
+	// holder's uncontended word (drop); the contended bit and hand-offs
+	// are written under mu. Read by lifecycle's probe (holds).
+	word        atomic.Uint64
+	dropRequest atomic.Bool  // set by a waiter, cleared at a hand-off or when the queue empties; read by Yield
+	interval    atomic.Int64 // the switch interval in ns; written by SetSwitchInterval
 
-	mu       sync.Mutex // guards queue and the counters below
-	queue    []*waiter  // FIFO of waiting threads
+	mu       sync.Mutex // guards queue and the counters below, and the contended bit of word
+	queue    []*waiter  // FIFO of waiting threads; non-empty exactly when word has the contended bit (outside mu)
 	switches uint64     // hand-offs from a holder to a waiter
 	forced   uint64     // hand-offs caused by a drop request
 	drops    uint64     // drop requests set
 	longest  time.Duration
 }
+
+// contended is the bit of the lock word set while threads are queued.
+const contended = 1
+
+// wordOf is the lock word of t holding the lock uncontended.
+func wordOf(t *lifecycle.Thread) uint64 { return t.ID() << 1 }
+
+// holderID returns the Thread.ID named in the lock word, 0 when free.
+func (l *Lock) holderID() uint64 { return l.word.Load() >> 1 }
 
 type noCopy struct{}
 
@@ -68,14 +82,14 @@ func New(rt *lifecycle.Runtime) *Lock {
 
 // holds is the probe registered with lifecycle.Runtime.RegisterLock: holding
 // the lock is what makes t ATTACHED (see the package doc).
-func (l *Lock) holds(t *lifecycle.Thread) bool { return l.holder.Load() == t.ID() }
+func (l *Lock) holds(t *lifecycle.Thread) bool { return l.holderID() == t.ID() }
 
 // unlock gives the lock up for t, which holds it, then lets lifecycle
 // release t's state if finalization left it to this moment: drop's write to
 // the lock word comes before Unlocked's load of t's state (see the package
 // doc).
 func (l *Lock) unlock(t *lifecycle.Thread) {
-	l.drop(t.ID())
+	l.drop(t)
 	schedpoint.Point("gil.unlock.afterDrop")
 	t.Unlocked()
 }
@@ -87,7 +101,7 @@ func (l *Lock) unlock(t *lifecycle.Thread) {
 // goroutine makes t the holder (a hand-off to t happens while t waits in
 // Acquire, which is not a safe point of lifecycle), so the test is stable.
 func (l *Lock) stopped(t *lifecycle.Thread) {
-	if l.holder.Load() == t.ID() {
+	if l.holderID() == t.ID() {
 		l.unlock(t)
 	}
 }
@@ -107,7 +121,7 @@ func (l *Lock) SwitchInterval() time.Duration { return time.Duration(l.interval.
 
 // Holder returns the thread holding the lock, or nil.
 func (l *Lock) Holder() *lifecycle.Thread {
-	if id := l.holder.Load(); id != 0 {
+	if id := l.holderID(); id != 0 {
 		return l.rt.Thread(id)
 	}
 	return nil
@@ -151,7 +165,7 @@ func (l *Lock) badThread(t *lifecycle.Thread, op string) {
 // panics if t already holds the lock.
 //
 // The uncontended path runs straight through: a load of the finalizing flag,
-// the compare-and-swap of the lock word, and the flag again. Every other case
+// the compare-and-swap of the lock word from 0, and the flag again. Every other case
 // is a function of its own, so that the path stays short.
 func (l *Lock) Acquire(t *lifecycle.Thread) error {
 	// Check 1, before waiting: reads only the runtime's atomic flag.
@@ -159,7 +173,7 @@ func (l *Lock) Acquire(t *lifecycle.Thread) error {
 		return l.acquireRefused(t)
 	}
 	schedpoint.Point("gil.acquire.afterCheck")
-	if !l.holder.CompareAndSwap(0, t.ID()) && !l.acquireSlow(t) {
+	if !l.word.CompareAndSwap(0, wordOf(t)) && !l.acquireSlow(t) {
 		return l.exitIfFinalizing(t)
 	}
 	schedpoint.Point("gil.acquire.afterTake")
@@ -185,7 +199,7 @@ func (l *Lock) acquireRefused(t *lifecycle.Thread) error {
 // (see wait), unless t holds it already (only t's own goroutine makes t the
 // holder, so the test is stable).
 func (l *Lock) acquireSlow(t *lifecycle.Thread) bool {
-	if l.holder.Load() == t.ID() {
+	if l.holderID() == t.ID() {
 		panic(fmt.Sprintf("gil: Acquire by thread %q that already holds the lock", t.Name()))
 	}
 	return l.wait(t)
@@ -218,20 +232,19 @@ func (l *Lock) exitNow(t *lifecycle.Thread) error {
 // the lock back, so the deferred Release that runs when the runtime is
 // reaped does nothing).
 func (l *Lock) Release(t *lifecycle.Thread) {
-	if t == nil || l.holder.Load() != t.ID() || t.Runtime() != l.rt {
+	if t == nil || t.Runtime() != l.rt {
 		l.releaseNotHeld(t)
 		return
 	}
-	// unlock and drop's fast path, written out so that an uncontended
-	// Release makes no call: free the word, then read the waiter count
-	// (drop's doc has the argument), else hand off.
-	if l.waiters.Load() == 0 {
-		l.holder.Store(0)
-		if l.waiters.Load() != 0 {
-			l.handOff(0)
+	// unlock and drop written out, so that an uncontended Release makes no
+	// call: one compare-and-swap frees the word if it names t with no
+	// waiter; else t either does not hold the lock or hands it off.
+	if !l.word.CompareAndSwap(wordOf(t), 0) {
+		if l.holderID() != t.ID() {
+			l.releaseNotHeld(t)
+			return
 		}
-	} else {
-		l.handOff(t.ID())
+		l.handOff(t)
 	}
 	schedpoint.Point("gil.unlock.afterDrop")
 	t.Unlocked()
@@ -254,7 +267,7 @@ func (l *Lock) releaseNotHeld(t *lifecycle.Thread) {
 // Acquire's error.
 func (l *Lock) Yield(t *lifecycle.Thread) error {
 	if !l.dropRequest.Load() && !l.rt.Finalizing() {
-		if l.holder.Load() != t.ID() {
+		if l.holderID() != t.ID() {
 			panic(fmt.Sprintf("gil: Yield by thread %q that does not hold the lock", t.Name()))
 		}
 		return nil
@@ -264,53 +277,43 @@ func (l *Lock) Yield(t *lifecycle.Thread) error {
 	return l.Acquire(t)
 }
 
-// drop gives the lock up: to the head of the queue when threads wait, else
-// to nobody.
-//
-// The fast path frees the lock word and then reads the waiter count; a
-// waiter raises the count and then tries to take the free word (wait).
-// Both are sequentially consistent atomics, so at least one of the two sees
-// the other: either drop sees the waiter and hands off, or the waiter takes
-// the lock itself. No waiter is left queued behind a free lock. handOff,
-// out of line, is the rest.
-func (l *Lock) drop(id uint64) {
-	if l.waiters.Load() == 0 {
-		l.holder.Store(0)
-		if l.waiters.Load() == 0 {
-			return
-		}
-		id = 0 // the lock is free: hand it from 0, unless someone took it
+// drop gives up the lock t holds: to the head of the queue when threads
+// wait, else to nobody. The word names t with the contended bit exactly
+// when threads are queued, and waiters set that bit only with a
+// compare-and-swap on a held word, so the one compare-and-swap of the
+// uncontended case and a waiter's setting of the bit cannot both succeed:
+// either the word is freed before the waiter looks (and the waiter takes it
+// itself), or the bit is set first (and the compare-and-swap fails, so drop
+// hands off). No waiter is ever left queued behind a free lock.
+func (l *Lock) drop(t *lifecycle.Thread) {
+	if !l.word.CompareAndSwap(wordOf(t), 0) {
+		l.handOff(t)
 	}
-	l.handOff(id)
 }
 
-// handOff is drop when threads wait or are about to: under mu, it hands
-// the lock word from id (0 when drop already freed it and then saw a late
-// waiter) to the head of the queue.
-func (l *Lock) handOff(id uint64) {
-	if id == 0 {
-		schedpoint.Point("gil.drop.lateWaiter")
-	}
+// handOff is drop when the contended bit was set: under mu, it gives the
+// lock word to the head of the queue, with the contended bit if others are
+// still queued. t holds the lock, and under mu nobody else writes the word
+// (Acquire's compare-and-swap from 0 cannot succeed on a held word), so
+// plain stores suffice. The queue may have emptied meanwhile (its waiters
+// were stopped by finalization and left, clearing the bit): the word is
+// then freed.
+func (l *Lock) handOff(t *lifecycle.Thread) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if len(l.queue) == 0 {
-		// The waiter counted itself but took the lock or has not queued
-		// yet; it will find the lock itself under mu.
-		if id != 0 {
-			l.dropRequest.Store(false)
-			l.holder.Store(0)
-		}
+		l.dropRequest.Store(false)
+		l.word.Store(0)
 		return
 	}
 	w := l.queue[0]
-	if !l.holder.CompareAndSwap(id, w.t.ID()) {
-		// Freed, then taken by a thread that came by (id == 0): that
-		// thread's drop hands off to w.
-		return
-	}
 	l.queue[0] = nil
 	l.queue = l.queue[1:]
-	l.waiters.Add(-1)
+	next := wordOf(w.t)
+	if len(l.queue) > 0 {
+		next |= contended
+	}
+	l.word.Store(next)
 	l.switches++
 	if l.dropRequest.Swap(false) {
 		l.forced++

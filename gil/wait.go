@@ -13,15 +13,25 @@ import (
 func (l *Lock) wait(t *lifecycle.Thread) bool {
 	start := time.Now()
 	w := &waiter{t: t, ready: make(chan struct{})}
-	// Count ourselves, then try the lock word once more: a drop that freed
-	// it before seeing the count is answered here (see drop). Both under
-	// mu, so a drop that saw the count finds us queued.
+	// Under mu, either take the free word or mark it contended, each with
+	// a compare-and-swap: a holder freeing the word at the same moment
+	// makes ours fail, and we look again. Once the bit is set, the holder's
+	// uncontended compare-and-swap fails and it hands off under mu, after
+	// we are queued (see drop).
 	l.mu.Lock()
-	l.waiters.Add(1)
-	if l.holder.CompareAndSwap(0, t.ID()) {
-		l.waiters.Add(-1)
-		l.mu.Unlock()
-		return true
+	for {
+		old := l.word.Load()
+		schedpoint.Point("gil.wait.afterLoad")
+		if old == 0 {
+			if l.word.CompareAndSwap(0, wordOf(t)) {
+				l.mu.Unlock()
+				return true
+			}
+			continue
+		}
+		if old&contended != 0 || l.word.CompareAndSwap(old, old|contended) {
+			break
+		}
 	}
 	l.queue = append(l.queue, w)
 	switches := l.switches
@@ -67,7 +77,13 @@ func (l *Lock) dequeue(w *waiter) bool {
 	for i, x := range l.queue {
 		if x == w {
 			l.queue = append(l.queue[:i], l.queue[i+1:]...)
-			l.waiters.Add(-1)
+			if len(l.queue) == 0 {
+				// No one waits any more: the holder may free the word
+				// with its uncontended compare-and-swap, and no drop
+				// request stands.
+				l.word.And(^uint64(contended))
+				l.dropRequest.Store(false)
+			}
 			return true
 		}
 	}
