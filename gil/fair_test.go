@@ -85,13 +85,28 @@ func busyThreads[T any](t *testing.T, lk fairLock[T], threads int, run time.Dura
 	}
 	time.Sleep(run)
 	stop.Store(true)
-	wg.Wait()
+	ended := make(chan struct{})
+	go func() { wg.Wait(); close(ended) }()
+	select {
+	case <-ended:
+	case <-time.After(stranded):
+		// A waiter left queued behind a free lock (a Release that frees
+		// the word without handing off) shows here rather than as a hang.
+		t.Fatalf("busy threads still running %v after stop: a waiter is stranded", stranded)
+	}
 	return f
 }
 
+// stranded is how long the tests wait for threads that should end at once
+// before they report a waiter stranded behind a free lock. How we know it
+// can fail: with Release mutated to free a contended word too (a second
+// CompareAndSwap(word|contended, 0)), TestFairnessBusyThreads and
+// TestForcedSwitchHandsOff fail with "a waiter is stranded".
+const stranded = time.Minute
+
 // Bounds of the fairness test. FIFO hand-off gives threads-1 other holds
-// between two holds of a thread; a thread that comes by while the lock is
-// momentarily free may take it before a queued waiter, so allow twice that.
+// between two holds of a thread (a free lock word means nobody is queued, so
+// no thread can take the lock before a queued waiter); allow twice that.
 // The time bound is generous: FIFO needs about threads-1 intervals.
 const (
 	fairThreads   = 4
@@ -188,8 +203,13 @@ func TestForcedSwitchHandsOff(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	<-done
-	<-done
+	for range 2 {
+		select {
+		case <-done:
+		case <-time.After(stranded):
+			t.Fatalf("A or B still running %v after they started: a waiter is stranded", stranded)
+		}
+	}
 	if err := finalize(t, rt); err != nil {
 		t.Fatal(err)
 	}
