@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -101,7 +102,7 @@ func TestRun(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var stderr strings.Builder
+			var stderr syncBuffer
 			cmd.Stderr = &stderr
 			if err := cmd.Start(); err != nil {
 				t.Fatal(err)
@@ -112,11 +113,16 @@ func TestRun(t *testing.T) {
 				if err != nil || line != "ready\n" {
 					t.Fatalf("got %q, %v from the helper, want ready", line, err)
 				}
-				for range tt.signals {
+				for i := range tt.signals {
 					if err := cmd.Process.Signal(tt.sig); err != nil {
 						t.Fatal(err)
 					}
-					time.Sleep(50 * time.Millisecond)
+					if i+1 < tt.signals {
+						// Two signals sent before the first is handled
+						// may reach the process as one: send the next
+						// once Run has logged the first.
+						waitForOutput(t, &stderr, "signal received")
+					}
 				}
 			}
 			rest, _ := io.ReadAll(r)
@@ -138,6 +144,37 @@ func TestRun(t *testing.T) {
 				t.Errorf("got stderr %q, want it to contain %q", stderr.String(), tt.wantStderr)
 			}
 		})
+	}
+}
+
+// syncBuffer is a strings.Builder that the test reads while the helper
+// process writes to it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// waitForOutput waits, generously, until buf contains want.
+func waitForOutput(t *testing.T, buf *syncBuffer, want string) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for !strings.Contains(buf.String(), want) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the helper did not write %q within 30s; stderr:\n%s", want, buf.String())
+		}
+		time.Sleep(5 * time.Millisecond)
 	}
 }
 
