@@ -295,7 +295,7 @@ func (l *Lock) drop(t *lifecycle.Thread) {
 // lock word to the head of the queue, with the contended bit if others are
 // still queued. t holds the lock, and under mu nobody else writes the word
 // (Acquire's compare-and-swap from 0 cannot succeed on a held word), so
-// plain stores suffice. The queue may have emptied meanwhile (its waiters
+// an atomic store, with no compare-and-swap, suffices. The queue may have emptied meanwhile (its waiters
 // were stopped by finalization and left, clearing the bit): the word is
 // then freed.
 func (l *Lock) handOff(t *lifecycle.Thread) {
