@@ -78,6 +78,8 @@ func (c *counts) add(ran, failed bool) {
 	}
 }
 
+// init gives internal/exechook its way in: this module's tests and paddock
+// verify install hooks with exechook.Install, before the first submission.
 func init() {
 	exechook.Install = func(x any, h exechook.Hooks) {
 		e := x.(*Executor)
