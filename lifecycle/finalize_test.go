@@ -125,8 +125,19 @@ func TestOrderAndHooks(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// The worker ends only once the last pre-join hook ran, so "worker
+	// done" comes after the hooks however slow the machine is; were the
+	// hooks run after the join instead, Finalize would wait for the worker
+	// until its deadline and fail naming it.
+	hooksRan := make(chan struct{})
 	for _, name := range []string{"x", "y", "z"} {
-		unreg, err := rt.BeforeJoin(func(context.Context) error { add("before " + name + state()); return nil })
+		unreg, err := rt.BeforeJoin(func(context.Context) error {
+			add("before " + name + state())
+			if name == "x" { // registered first, so run last
+				close(hooksRan)
+			}
+			return nil
+		})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -136,7 +147,7 @@ func TestOrderAndHooks(t *testing.T) {
 		}
 	}
 	if err := rt.Go("worker", func(*lifecycle.Thread) {
-		time.Sleep(10 * time.Millisecond)
+		<-hooksRan
 		add("worker done")
 	}); err != nil {
 		t.Fatal(err)
