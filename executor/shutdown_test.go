@@ -308,10 +308,11 @@ func TestCancelFuturesNoWaitThenFinalize(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	started := make(chan struct{})
+	started, release := make(chan struct{}), make(chan struct{})
 	var finished atomic.Bool
 	running := must[*executor.Future[struct{}]](t)(e.Go(func(context.Context) error {
 		close(started)
+		<-release // busy until the shutdown returned, however slow the machine
 		time.Sleep(2 * time.Millisecond)
 		finished.Store(true)
 		return nil
@@ -324,6 +325,7 @@ func TestCancelFuturesNoWaitThenFinalize(t *testing.T) {
 	if err := e.Shutdown(testCtx(t), executor.ShutdownOptions{CancelFutures: true}); err != nil {
 		t.Fatal(err)
 	}
+	close(release)
 	if err := rt.Finalize(testCtx(t)); err != nil {
 		t.Fatal(err)
 	}
