@@ -66,10 +66,13 @@ func ExampleWait() {
 func ExampleAsCompleted() {
 	ctx := context.Background()
 	first, second := executor.NewPromise[int](), executor.NewPromise[int]()
-	_ = second.SetResult(2)
-	go func() { _ = first.SetResult(1) }()
+	_ = second.SetResult(2) // done before the call: yielded at once
 	for f, err := range executor.AsCompleted(ctx, []executor.Waitable{first.Future(), second.Future()}) {
-		fmt.Println(f == executor.Waitable(second.Future()), err)
+		isSecond := f == executor.Waitable(second.Future())
+		fmt.Println(isSecond, err)
+		if isSecond {
+			go func() { _ = first.SetResult(1) }() // done while AsCompleted waits
+		}
 	}
 	// Output:
 	// true <nil>
