@@ -131,19 +131,28 @@ func TestAttachedThreadReleasedAtDetach(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	th := <-attached
+	finalizeWhileHolding(t, rt, <-attached, detach, result, "an attached thread", "Detach of")
+}
+
+// finalizeWhileHolding finalizes rt while th, a daemon, holds a lock of rt:
+// th's state must survive Finalize, marked SHUTTING_DOWN; once th is let go
+// (let closed) and gives the lock up, the daemon reports on released whether
+// its state was released then, which it must be. who and how name the case
+// in the messages.
+func finalizeWhileHolding(t *testing.T, rt *lifecycle.Runtime, th *lifecycle.Thread, let chan struct{}, released <-chan bool, who, how string) {
+	t.Helper()
 	if err := rt.Finalize(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	if th.Released() {
-		t.Errorf("an attached thread's state was released under it")
+		t.Errorf("%s's state was released under it", who)
 	}
 	if got := th.State(); got != lifecycle.ShuttingDown {
 		t.Errorf("got %v, want SHUTTING_DOWN", got)
 	}
-	close(detach)
-	if !<-result {
-		t.Errorf("got Released()=false after Detach of a SHUTTING_DOWN thread, want true")
+	close(let)
+	if !<-released {
+		t.Errorf("got Released()=false after %s a SHUTTING_DOWN thread, want true", how)
 	}
 	if err := rt.Reap(context.Background()); err != nil {
 		t.Fatal(err)
@@ -277,21 +286,5 @@ func TestRegisteredLockHolderReleasedAtUnlocked(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	th := <-holding
-	if err := rt.Finalize(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	if th.Released() {
-		t.Errorf("a holding thread's state was released under it")
-	}
-	if got := th.State(); got != lifecycle.ShuttingDown {
-		t.Errorf("got %v, want SHUTTING_DOWN", got)
-	}
-	close(unlock)
-	if !<-result {
-		t.Errorf("got Released()=false after Unlocked on a SHUTTING_DOWN thread, want true")
-	}
-	if err := rt.Reap(context.Background()); err != nil {
-		t.Fatal(err)
-	}
+	finalizeWhileHolding(t, rt, <-holding, unlock, result, "a holding thread", "Unlocked on")
 }
