@@ -39,10 +39,44 @@
 // worker, the task is taken back out of the queue and Submit fails.
 //
 // Memory model: the unlock at the end of a submission happens before the
-// lock a worker takes to pop its task, so the task's fields written by
-// Submit are visible to the worker; the task's outcome is written before
-// the future's state is stored (a sequentially consistent atomic), and every
-// reader loads that state first.
+// lock under which a worker moves the queued tasks to the workers' ring
+// (see below), which happens before the lock under which a worker pops the
+// task, so the task's fields written by Submit are visible to the worker;
+// the task's outcome is written before the future's state is stored (a
+// sequentially consistent atomic), and every reader loads that state first.
+//
+// # The queue: two rings, two locks
+//
+// The queue is two FIFO rings. Submissions push on the newer one, in,
+// under Executor.mu, as part of the protocol above. Workers pop from the
+// older one, out, under a second mutex, takeMu, and count the outcome of the
+// task they just ran in the same critical section. Only a worker that finds
+// out empty takes mu: it moves the whole of in to out by swapping the two
+// rings (out's empty buffer becomes in's, so nothing is copied or
+// allocated). Every task in out is older than every task in in, so the
+// order stays FIFO. Lock order: mu before takeMu, never the other way.
+//
+// This is the two-lock queue of Java's LinkedBlockingQueue, for the same
+// reason: with one lock, the submitter and every worker took the same
+// mutex once per task, and at -cpu 2 with the default six workers most of a
+// task's time went to that mutex's contention (sync.Mutex lockSlow and the
+// semaphore). Measured on the 2-core machine of the README with
+// BenchmarkSubmitResult, benchstat over 5 interleaved runs: 336 ns a task
+// with one lock, 208 ns with two (-38%); 332 -> 278 ns at -cpu 8; no change
+// at -cpu 1. Workers taking several tasks per lock were measured too and
+// made -cpu 2 slower (194 -> 224 ns), so a worker takes one task at a time.
+//
+// A submission decides whether to wake or start a worker (dispatch) by the
+// tasks no worker is about to take: len(in) plus len(out) minus the workers
+// started or woken that have not looked at the queue yet. It reads len(out)
+// from outLen, an atomic that is at least len(out) whenever mu is held: it
+// rises only under mu, when in moves to out, and falls when out empties. An
+// excess only wakes or starts a worker that finds nothing to do; a shortfall
+// could leave a task with no worker, which is why out is counted at all
+// (TestQueuedBehindBusyWorkersGetAWorker). Shutdown, ShutdownNow, a broken
+// pool and Stats take both locks and see both rings; a worker ended by
+// runtime.Goexit puts out back in front of in before the replacement is
+// dispatched.
 //
 // # Workers
 //

@@ -40,42 +40,62 @@ type Executor struct {
 	cancelCtx  context.CancelFunc
 	unregister func()
 
-	mu         sync.Mutex // guards every field below up to the atomics
+	mu         sync.Mutex // guards every field below up to takeMu
 	state      int
-	finalizing bool  // shutdown was begun by the runtime's finalization
-	brokenErr  error // set with stateBroken
-	queue      ring
+	finalizing bool      // shutdown was begun by the runtime's finalization
+	brokenErr  error     // set with stateBroken
+	in         ring      // the newer queued tasks: submissions push here
 	idle       []*worker // parked workers, most recent last
 	claimed    int       // workers started or woken for a task that have not yet looked at the queue
 	workers    int       // goroutines in the worker role, taking tasks (<= alive)
 	alive      int       // worker goroutines not yet ended: bounded by maxWorkers
 	peak       int       // the most alive there ever were
 	nextID     int
-	all        map[*worker]struct{} // workers, for Stats
 	submitted  uint64
 	rejected   uint64
-	retired    counts // counts of workers that exited
 	terminated chan struct{}
 	termClosed bool
 
+	// takeMu guards out and done. It is taken after mu when both are
+	// held, never before. Workers pop from out under takeMu alone, so a
+	// submission (mu) and a worker taking its next task (takeMu) do not
+	// contend; only a worker that finds out empty takes mu, and moves the
+	// whole of in to out at once (see takeLocked).
+	takeMu sync.Mutex
+	out    ring  // the older queued tasks, always older than those in in
+	done   tally // outcomes of the tasks run, by workers and CallerRuns
+	// outLen is at least out.n whenever mu is held: it rises only under
+	// mu (with takeMu), when in moves to out, and is lowered (under
+	// takeMu) when out empties, so a submission can count the queue
+	// without takeMu. An excess only makes a dispatch wake or start a
+	// worker that finds nothing to do; lowering it at every pop would
+	// cost a write to a line every submission reads.
+	outLen atomic.Int64
+
 	cancelled atomic.Uint64   // written by whoever cancels one of its futures
-	extra     counts          // written by CallerRuns submitters and breakPool
 	hooks     *exechook.Hooks // set before the first Submit, by tests and verify only (internal/exechook)
 }
 
-// counts are task outcomes, each written by one goroutine (its worker).
-type counts struct {
-	completed atomic.Uint64
-	failed    atomic.Uint64
+// tally counts task outcomes; Executor.takeMu guards it.
+type tally struct {
+	completed uint64
+	failed    uint64
 }
 
-func (c *counts) add(ran, failed bool) {
+func (c *tally) add(ran, failed bool) {
 	switch {
 	case failed:
-		c.failed.Add(1)
+		c.failed++
 	case ran:
-		c.completed.Add(1)
+		c.completed++
 	}
+}
+
+// record counts one task outcome.
+func (e *Executor) record(ran, failed bool) {
+	e.takeMu.Lock()
+	e.done.add(ran, failed)
+	e.takeMu.Unlock()
 }
 
 // init gives internal/exechook its way in: this module's tests and paddock
@@ -109,7 +129,7 @@ func New(opts ...Option) (*Executor, error) {
 	if cfg.rt == nil {
 		cfg.rt = lifecycle.Default()
 	}
-	e := &Executor{cfg: cfg, all: make(map[*worker]struct{}), terminated: make(chan struct{})}
+	e := &Executor{cfg: cfg, terminated: make(chan struct{})}
 	e.ctx, e.cancelCtx = context.WithCancel(context.Background())
 	unregister, err := cfg.rt.BeforeJoin(e.finalize)
 	if err != nil {
@@ -160,7 +180,7 @@ func (e *Executor) Go(fn func(context.Context) error) (*Future[struct{}], error)
 func (e *Executor) accept(f task) error {
 	err := e.enqueue(f)
 	if err == errCallerRuns {
-		e.extra.add(runProtected(e.ctx, f))
+		e.record(runProtected(e.ctx, f))
 		return nil
 	}
 	return err
@@ -191,14 +211,14 @@ func (e *Executor) enqueue(t task) error {
 			e.mu.Unlock()
 			return errCallerRuns
 		case DiscardOldest:
-			dropped = e.queue.pop()
+			dropped = e.popOldestLocked()
 		}
 	}
-	e.queue.push(t)
+	e.in.push(t)
 	if err := e.dispatchLocked(); err != nil {
 		// The runtime refused the first worker: take the task back.
-		e.queue.n--
-		e.queue.buf[(e.queue.head+e.queue.n)&(len(e.queue.buf)-1)] = nil
+		e.in.n--
+		e.in.buf[(e.in.head+e.in.n)&(len(e.in.buf)-1)] = nil
 		e.mu.Unlock()
 		return err
 	}
@@ -227,19 +247,73 @@ func (e *Executor) closedErrLocked() error {
 // fullLocked reports whether the bounded queue has no room: the tasks no
 // worker is about to take fill it, and no worker can be woken or started.
 func (e *Executor) fullLocked() bool {
-	return len(e.idle) == 0 && e.alive >= e.cfg.maxWorkers && e.queue.n-e.claimed >= e.cfg.queueSize
+	return len(e.idle) == 0 && e.alive >= e.cfg.maxWorkers && e.queuedLocked()-e.claimed >= e.cfg.queueSize
+}
+
+// queuedLocked returns how many tasks are queued, in and out. e.mu must be
+// held.
+func (e *Executor) queuedLocked() int {
+	e.takeMu.Lock()
+	defer e.takeMu.Unlock()
+	return e.in.n + e.out.n
+}
+
+// popOldestLocked removes and returns the oldest queued task, or nil.
+// e.mu must be held.
+func (e *Executor) popOldestLocked() task {
+	e.takeMu.Lock()
+	defer e.takeMu.Unlock()
+	if t := e.out.pop(); t != nil {
+		e.outLen.Store(int64(e.out.n))
+		return t
+	}
+	return e.in.pop()
+}
+
+// takeLocked removes and returns the oldest queued task, or nil when the
+// queue is empty: the head of out, or, when out is empty, the head of in
+// after all of in moved to out (the two rings swap: out's empty buffer
+// becomes in's). e.mu must be held, so in cannot change meanwhile.
+func (e *Executor) takeLocked() task {
+	e.takeMu.Lock()
+	defer e.takeMu.Unlock()
+	t := e.out.pop()
+	if t == nil && e.in.n > 0 {
+		e.in, e.out = e.out, e.in
+		t = e.out.pop()
+	}
+	e.outLen.Store(int64(e.out.n))
+	return t
+}
+
+// takeAllLocked empties the queue into the returned ring, oldest first.
+// e.mu must be held. It is O(1) when either ring is empty, as it is but for
+// the moment a worker moves in to out.
+func (e *Executor) takeAllLocked() ring {
+	e.takeMu.Lock()
+	defer e.takeMu.Unlock()
+	q := e.out.take()
+	e.outLen.Store(0)
+	if q.n == 0 {
+		return e.in.take()
+	}
+	for t := e.in.pop(); t != nil; t = e.in.pop() {
+		q.push(t)
+	}
+	return q
 }
 
 // dispatchLocked makes sure a worker will take the task just queued: an
 // idle worker first (CPython gh-102024), else a new one below maxWorkers,
-// else a busy worker will get to it. The bound counts worker goroutines,
+// else a busy worker will get to it. It counts out by outLen, an upper
+// bound, without taking takeMu. The bound counts worker goroutines,
 // not only those taking tasks: a goroutine that gave up its place still
 // counts until its last step, which takes a task left unclaimed (see
 // rejoinOrExit), so there are never more than maxWorkers goroutines. It
 // fails only if the runtime refuses a new worker while no goroutine is
 // alive.
 func (e *Executor) dispatchLocked() error {
-	if e.queue.n <= e.claimed {
+	if e.in.n+int(e.outLen.Load()) <= e.claimed {
 		return nil
 	}
 	if n := len(e.idle); n > 0 {
@@ -274,7 +348,6 @@ func (e *Executor) spawnLocked() error {
 	e.workers++
 	e.alive++
 	e.peak = max(e.peak, e.alive)
-	e.all[w] = struct{}{}
 	if e.hooks != nil && e.hooks.Spawn != nil {
 		e.hooks.Spawn(w.name)
 	}
@@ -324,13 +397,13 @@ func (e *Executor) breakPool(cause error) {
 	if wasOpen && e.hooks != nil && e.hooks.ShutdownBegin != nil {
 		e.hooks.ShutdownBegin()
 	}
-	q := e.queue.take()
+	q := e.takeAllLocked()
 	e.wakeIdleLocked()
 	e.mu.Unlock()
 	schedpoint.Point("executor.broken.begun")
 	for t := q.pop(); t != nil; t = q.pop() {
 		if t.fail(err) {
-			e.extra.failed.Add(1)
+			e.record(false, true)
 		}
 	}
 }
@@ -349,7 +422,6 @@ type worker struct {
 	e    *Executor
 	name string
 	wake chan struct{} // capacity 1; sent to under e.mu by the one who takes w off e.idle
-	n    counts        // written by this worker only
 	cur  task          // the task running; read by end when a task calls runtime.Goexit
 }
 
@@ -409,7 +481,7 @@ func (w *worker) loop(ctx context.Context) (again bool) {
 	e.mu.Lock()
 	e.claimed-- // the start (or the rejoin) was a claim
 	for {
-		t := e.queue.pop()
+		t := e.takeLocked()
 		if t == nil {
 			if !w.parkLocked() {
 				e.mu.Unlock()
@@ -425,9 +497,11 @@ func (w *worker) loop(ctx context.Context) (again bool) {
 	}
 }
 
-// drain runs t and then every task it pops under e.mu, until it finds the
-// queue empty, and returns with e.mu held (locked true); or until a task
-// panics, and returns without it. Its one deferred recoverTask serves all
+// drain runs t and then every task it pops, until it finds the queue
+// empty, and returns with e.mu held (locked true); or until a task panics,
+// and returns without it. It pops from out under takeMu, counting the
+// outcome of the task it ran in the same critical section, and takes e.mu
+// only when out is empty. Its one deferred recoverTask serves all
 // the tasks it runs: the panicking task's future gets the *PanicError and
 // the worker goes on. debug.Stack in a deferred call still shows the
 // panicking frames. A runtime.Goexit cannot be stopped: the future fails
@@ -437,14 +511,22 @@ func (w *worker) drain(ctx context.Context, t task) (locked bool) {
 	e := w.e
 	for {
 		w.cur = t
-		w.n.add(t.run(ctx))
+		ran, failed := t.run(ctx)
 		w.cur = nil
 		schedpoint.Point("executor.worker.afterTask")
-		e.mu.Lock()
-		if t = e.queue.pop(); t == nil {
-			return true
+		e.takeMu.Lock()
+		e.done.add(ran, failed)
+		if t = e.out.pop(); e.out.n == 0 {
+			e.outLen.Store(0)
 		}
-		e.mu.Unlock()
+		e.takeMu.Unlock()
+		if t == nil {
+			e.mu.Lock()
+			if t = e.takeLocked(); t == nil {
+				return true
+			}
+			e.mu.Unlock()
+		}
 	}
 }
 
@@ -465,7 +547,7 @@ func (w *worker) recoverTask() {
 		err = &PanicError{Value: r, Stack: debug.Stack()}
 	}
 	w.cur.abort(err)
-	w.n.failed.Add(1)
+	w.e.record(false, true)
 	w.cur = nil
 }
 
@@ -479,10 +561,9 @@ func (w *worker) rejoinOrExit() bool {
 	e := w.e
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if e.state != stateBroken && e.queue.n > e.claimed {
+	if e.state != stateBroken && e.queuedLocked() > e.claimed {
 		e.workers++
 		e.claimed++
-		e.all[w] = struct{}{}
 		return true
 	}
 	w.exitLocked()
@@ -537,11 +618,6 @@ func indexOf(ws []*worker, w *worker) int {
 func (w *worker) retireLocked() {
 	e := w.e
 	e.workers--
-	delete(e.all, w)
-	// Move the worker's counts to the executor's, so that a rejoin does
-	// not count them twice. Only this worker writes w.n.
-	e.retired.completed.Add(w.n.completed.Swap(0))
-	e.retired.failed.Add(w.n.failed.Swap(0))
 }
 
 // exitLocked is the end of a worker goroutine as far as the executor is
@@ -570,18 +646,21 @@ func (w *worker) endAbnormal(inited bool) {
 	}
 	if w.cur != nil {
 		w.cur.abort(errGoexit)
-		w.n.failed.Add(1)
+		e.record(false, true)
 	}
 	var stranded ring
 	e.mu.Lock()
 	w.retireLocked()
 	w.exitLocked()
+	// This worker may have been the last one draining out: put out's
+	// tasks back in front of in's, so that dispatch counts them all.
+	e.in = e.takeAllLocked()
 	if e.state == stateOpen {
 		if err := e.dispatchLocked(); err != nil {
-			stranded = e.queue.take()
+			stranded = e.in.take()
 		}
 	} else if e.alive == 0 {
-		stranded = e.queue.take()
+		stranded = e.in.take()
 	}
 	e.mu.Unlock()
 	for t := stranded.pop(); t != nil; t = stranded.pop() {

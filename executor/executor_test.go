@@ -84,6 +84,37 @@ func TestSaturation(t *testing.T) {
 	}
 }
 
+// TestQueuedBehindBusyWorkersGetAWorker: a task submitted while older tasks
+// wait behind busy workers starts a new worker while there is room for one.
+// The older tasks were moved by a worker from the submitters' ring to the
+// workers' ring (see takeLocked); a dispatch that counted only the
+// submitters' ring would see one started worker for one queued task and
+// start none, and the last task would never start (mutation checked: with
+// dispatchLocked counting e.in.n alone, this test fails with "task did not
+// start", and so did TestIdleWorkerCost).
+func TestQueuedBehindBusyWorkersGetAWorker(t *testing.T) {
+	t.Parallel()
+	inits := map[string]chan struct{}{"pool_0": make(chan struct{}), "pool_1": make(chan struct{})}
+	e := newExecutor(t, executor.WithName("pool"), executor.WithMaxWorkers(3), executor.WithInitializer(func(ctx context.Context) error {
+		if ch, ok := inits[executor.WorkerName(ctx)]; ok {
+			<-ch
+		}
+		return nil
+	}))
+	g := newGate(3)
+	defer close(g.release)
+	must[*executor.Future[struct{}]](t)(e.Go(g.task)) // starts pool_0, held in its initializer
+	must[*executor.Future[struct{}]](t)(e.Go(g.task)) // starts pool_1, held too
+	close(inits["pool_0"])                            // pool_0 takes both tasks' queue, runs the first
+	g.waitStarted(t, 1)
+	must[*executor.Future[struct{}]](t)(e.Go(g.task)) // two queued, one worker not yet looking: start pool_2
+	close(inits["pool_1"])                            // pool_1 runs the second task
+	g.waitStarted(t, 2)
+	if st := e.Stats(); st.PeakWorkers != 3 {
+		t.Fatalf("got %+v, want PeakWorkers=3", st)
+	}
+}
+
 // TestIdleReuse is CPython's test_idle_thread_reuse (gh-102024): sequential
 // tasks reuse the one idle worker.
 func TestIdleReuse(t *testing.T) {

@@ -29,7 +29,7 @@ func (e *Executor) Shutdown(ctx context.Context, opts ShutdownOptions) error {
 	e.mu.Lock()
 	e.beginShutdownLocked(false)
 	if opts.CancelFutures {
-		queued = e.queue.take()
+		queued = e.takeAllLocked()
 	}
 	e.mu.Unlock()
 	schedpoint.Point("executor.shutdown.begun")
@@ -51,7 +51,7 @@ func (e *Executor) Shutdown(ctx context.Context, opts ShutdownOptions) error {
 func (e *Executor) ShutdownNow() int {
 	e.mu.Lock()
 	e.beginShutdownLocked(false)
-	queued := e.queue.take()
+	queued := e.takeAllLocked()
 	e.mu.Unlock()
 	schedpoint.Point("executor.shutdownNow.begun")
 	e.cancelCtx()
@@ -101,21 +101,19 @@ type Stats struct {
 func (e *Executor) Stats() Stats {
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	e.takeMu.Lock()
+	defer e.takeMu.Unlock()
 	s := Stats{
 		Submitted:   e.submitted,
 		Rejected:    e.rejected,
 		Cancelled:   e.cancelled.Load(),
-		Queued:      e.queue.n,
+		Queued:      e.in.n + e.out.n,
 		Workers:     e.alive,
 		IdleWorkers: len(e.idle),
 		PeakWorkers: e.peak,
-		Completed:   e.retired.completed.Load() + e.extra.completed.Load(),
-		Failed:      e.retired.failed.Load() + e.extra.failed.Load(),
+		Completed:   e.done.completed,
+		Failed:      e.done.failed,
 	}
 	s.Running = s.Workers - s.IdleWorkers
-	for w := range e.all {
-		s.Completed += w.n.completed.Load()
-		s.Failed += w.n.failed.Load()
-	}
 	return s
 }
