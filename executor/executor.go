@@ -313,7 +313,12 @@ func (e *Executor) takeAllLocked() ring {
 // fails only if the runtime refuses a new worker while no goroutine is
 // alive.
 func (e *Executor) dispatchLocked() error {
-	if e.in.n+int(e.outLen.Load()) <= e.claimed {
+	if len(e.idle) == 0 && e.alive >= e.cfg.maxWorkers {
+		return nil // saturated: a busy worker will get to it
+	}
+	// outLen is read only when in alone does not decide: it is written by
+	// the workers, so its line is often on another core.
+	if e.in.n <= e.claimed && e.in.n+int(e.outLen.Load()) <= e.claimed {
 		return nil
 	}
 	if n := len(e.idle); n > 0 {
