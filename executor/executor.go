@@ -286,21 +286,13 @@ func (e *Executor) takeLocked() task {
 	return t
 }
 
-// takeAllLocked empties the queue into the returned ring, oldest first.
-// e.mu must be held. It is O(1) when either ring is empty, as it is but for
-// the moment a worker moves in to out.
-func (e *Executor) takeAllLocked() ring {
+// takeAllLocked empties the queue and returns its two rings, oldest tasks
+// first, in O(1) however long the queue is. e.mu must be held.
+func (e *Executor) takeAllLocked() rings {
 	e.takeMu.Lock()
 	defer e.takeMu.Unlock()
-	q := e.out.take()
 	e.outLen.Store(0)
-	if q.n == 0 {
-		return e.in.take()
-	}
-	for t := e.in.pop(); t != nil; t = e.in.pop() {
-		q.push(t)
-	}
-	return q
+	return rings{e.out.take(), e.in.take()}
 }
 
 // dispatchLocked makes sure a worker will take the task just queued: an
@@ -659,7 +651,8 @@ func (w *worker) endAbnormal(inited bool) {
 	w.exitLocked()
 	// This worker may have been the last one draining out: put out's
 	// tasks back in front of in's, so that dispatch counts them all.
-	e.in = e.takeAllLocked()
+	q := e.takeAllLocked()
+	e.in = q.joined()
 	if e.state == stateOpen {
 		if err := e.dispatchLocked(); err != nil {
 			stranded = e.in.take()

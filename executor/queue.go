@@ -59,3 +59,27 @@ func (r *ring) take() ring {
 	*r = ring{}
 	return out
 }
+
+// rings is a whole queue taken out at once: the workers' ring, then the
+// submitters' ring, every task of the first older than every task of the
+// second.
+type rings [2]ring
+
+// pop removes and returns the oldest task, or nil.
+func (q *rings) pop() task {
+	if t := q[0].pop(); t != nil {
+		return t
+	}
+	return q[1].pop()
+}
+
+// joined moves every task into one ring, oldest first, and returns it. It
+// copies the second ring's tasks (only a worker ended by runtime.Goexit
+// needs this).
+func (q *rings) joined() ring {
+	r := q[0].take()
+	for t := q[1].pop(); t != nil; t = q[1].pop() {
+		r.push(t)
+	}
+	return r
+}

@@ -25,7 +25,7 @@ type ShutdownOptions struct {
 // Wait from one of the executor's own tasks or done-callbacks it waits for
 // itself until ctx ends, as CPython's join of the current thread would.
 func (e *Executor) Shutdown(ctx context.Context, opts ShutdownOptions) error {
-	var queued ring
+	var queued rings
 	e.mu.Lock()
 	e.beginShutdownLocked(false)
 	if opts.CancelFutures {

@@ -206,6 +206,64 @@ func TestShutdownNow(t *testing.T) {
 	}
 }
 
+// TestShutdownTakesBothRings: tasks wait in both of the queue's rings (the
+// workers' ring, moved there by a worker now busy, and the submitters'
+// ring); Stats counts both, and ShutdownNow and Shutdown with CancelFutures
+// cancel both. Mutation checked: with takeAllLocked taking only the
+// submitters' ring, this fails with "got ShutdownNow 3, want 5".
+func TestShutdownTakesBothRings(t *testing.T) {
+	t.Parallel()
+	for _, now := range []bool{true, false} {
+		start := make(chan struct{})
+		e := newExecutor(t, executor.WithMaxWorkers(1), executor.WithInitializer(func(context.Context) error {
+			<-start
+			return nil
+		}))
+		g := newGate(1)
+		released := false
+		executor.SetHooks(e, executor.Hooks{ShutdownBegin: func() {
+			if !released { // the queue is taken under the same lock, before the task can end
+				released = true
+				close(g.release)
+			}
+		}})
+		var queued []*executor.Future[struct{}]
+		running := must[*executor.Future[struct{}]](t)(e.Go(g.task))
+		for range 2 {
+			queued = append(queued, must[*executor.Future[struct{}]](t)(e.Go(g.task)))
+		}
+		close(start) // the worker moves all three to its ring and runs the first
+		g.waitStarted(t, 1)
+		for range 3 {
+			queued = append(queued, must[*executor.Future[struct{}]](t)(e.Go(g.task)))
+		}
+		if st := e.Stats(); st.Queued != 5 {
+			t.Fatalf("got %+v, want Queued 5", st)
+		}
+		if now {
+			if got := e.ShutdownNow(); got != 5 {
+				t.Fatalf("got ShutdownNow %d, want 5", got)
+			}
+			if err := e.AwaitTermination(testCtx(t)); err != nil {
+				t.Fatal(err)
+			}
+		} else if err := e.Shutdown(testCtx(t), executor.ShutdownOptions{Wait: true, CancelFutures: true}); err != nil {
+			t.Fatal(err)
+		}
+		if !running.IsDone() || running.Cancelled() {
+			t.Fatalf("got %v, want the running task finished", running)
+		}
+		for i, f := range queued {
+			if !f.Cancelled() {
+				t.Fatalf("ShutdownNow %v: queued task %d: got %v, want cancelled", now, i, f)
+			}
+		}
+		if st := e.Stats(); st.Cancelled != 5 || st.Queued != 0 {
+			t.Fatalf("got %+v, want Cancelled 5, Queued 0", st)
+		}
+	}
+}
+
 // TestSubmitFromCallbackDuringShutdown: a done-callback that submits while
 // the executor shuts down gets ErrShutdown, and no worker starts after the
 // shutdown began.
