@@ -58,9 +58,9 @@
 //
 // This is the two-lock queue of Java's LinkedBlockingQueue, for the same
 // reason: with one lock, the submitter and every worker took the same
-// mutex once per task, and at -cpu 2 with the default six workers most of a
-// task's time went to that mutex's contention (sync.Mutex lockSlow and the
-// semaphore). Measured on the 2-core machine of the README with
+// mutex once per task, and at -cpu 2 with the default six workers more than
+// half of the CPU profile was that mutex's Lock and Unlock (with lockSlow
+// and the semaphore under them). Measured on the 2-core machine of the README with
 // BenchmarkSubmitResult, benchstat over 5 interleaved runs: 336 ns a task
 // with one lock, 208 ns with two (-38%); 332 -> 278 ns at -cpu 8; no change
 // at -cpu 1. Workers taking several tasks per lock were measured too and
