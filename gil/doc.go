@@ -39,6 +39,15 @@
 // take it back. A free word never carries the bit, so a newcomer can only
 // take the lock when nobody is queued: no barging.
 //
+// A queued thread waits on a waiter of its own: a one-slot channel that the
+// hand-off sends on, and the switch-interval timer. Waiters are reused
+// through a sync.Pool, and go back only when no hand-off can reach them any
+// more, so a contended Acquire allocates nothing. Measured with
+// BenchmarkHandoff (every turn a hand-off), benchstat over 6 interleaved
+// runs on the README's machine: 6 allocations and 384 bytes a hand-off
+// before, none now, and 1.3, 1.6 and 1.8 µs a hand-off at -cpu 1, 2 and 8
+// became 0.72, 0.90 and 0.91 µs.
+//
 // A waiter that waits a whole switch interval ([Lock.SetSwitchInterval],
 // 5 ms by default, as CPython's sys.setswitchinterval) with no hand-off sets
 // a drop request. The holder sees it at its next [Lock.Yield] (the eval

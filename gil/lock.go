@@ -14,11 +14,17 @@ import (
 // (sys.getswitchinterval() == 0.005).
 const DefaultSwitchInterval = 5 * time.Millisecond
 
-// waiter is one thread queued in Acquire.
+// waiter is one thread queued in Acquire. Waiters are reused (waiterPool):
+// a waiter goes back only once no hand-off can reach it any more.
 type waiter struct {
 	t     *lifecycle.Thread
-	ready chan struct{} // closed when the lock was handed to t
+	ready chan struct{} // capacity 1: handOff sends once, when it gives t the lock
+	timer *time.Timer   // the switch-interval timer, stopped before the waiter goes back
 }
+
+// waiterPool holds idle waiters, so that a contended Acquire allocates
+// nothing (a waiter, its channel and its timer were four allocations).
+var waiterPool = sync.Pool{New: func() any { return &waiter{ready: make(chan struct{}, 1)} }}
 
 // A Lock is a fair global interpreter lock for the threads of one
 // [lifecycle.Runtime]: one holder at a time, a switch interval after which a
@@ -306,9 +312,13 @@ func (l *Lock) handOff(t *lifecycle.Thread) {
 		l.word.Store(0)
 		return
 	}
+	// Shift rather than reslice, so that the backing array is reused and
+	// a hand-off allocates nothing; the queue holds one waiter per
+	// thread, so the copy is short.
 	w := l.queue[0]
-	l.queue[0] = nil
-	l.queue = l.queue[1:]
+	n := copy(l.queue, l.queue[1:])
+	l.queue[n] = nil
+	l.queue = l.queue[:n]
 	next := wordOf(w.t)
 	if len(l.queue) > 0 {
 		next |= contended
@@ -319,5 +329,5 @@ func (l *Lock) handOff(t *lifecycle.Thread) {
 		l.forced++
 	}
 	schedpoint.Point("gil.drop.handoff")
-	close(w.ready)
+	w.ready <- struct{}{} // never blocks: one send per queued waiter, and the waiter's channel is empty while it is queued
 }

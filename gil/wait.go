@@ -12,7 +12,13 @@ import (
 // slow path of Acquire, the counterpart of CPython's take_gil loop.
 func (l *Lock) wait(t *lifecycle.Thread) bool {
 	start := time.Now()
-	w := &waiter{t: t, ready: make(chan struct{})}
+	w := waiterPool.Get().(*waiter)
+	w.t = t
+	// Each return below gives w back (putWaiter) only where handOff can no
+	// longer reach it: never queued, dequeued before it was handed the
+	// lock, or its one hand-off received. Not deferred: were wait ever to
+	// unwind with w still queued, w would be lost, never reused.
+	//
 	// Under mu, either take the free word or mark it contended, each with
 	// a compare-and-swap: a holder freeing the word at the same moment
 	// makes ours fail, and we look again. Once the bit is set, the holder's
@@ -25,6 +31,7 @@ func (l *Lock) wait(t *lifecycle.Thread) bool {
 		if old == 0 {
 			if l.word.CompareAndSwap(0, wordOf(t)) {
 				l.mu.Unlock()
+				putWaiter(w)
 				return true
 			}
 			continue
@@ -38,24 +45,30 @@ func (l *Lock) wait(t *lifecycle.Thread) bool {
 	l.mu.Unlock()
 	schedpoint.Point("gil.wait.queued")
 
-	timer := time.NewTimer(l.SwitchInterval())
-	defer timer.Stop()
+	if w.timer == nil {
+		w.timer = time.NewTimer(l.SwitchInterval())
+	} else {
+		w.timer.Reset(l.SwitchInterval())
+	}
 	for {
 		select {
 		case <-w.ready:
+			putWaiter(w)
 			l.noteWait(time.Since(start))
 			return true
 		case <-t.Stopping():
 			// Check 2, while waiting: finalization woke us.
 			schedpoint.Point("gil.wait.stopping")
 			if l.dequeue(w) {
+				putWaiter(w)
 				return false
 			}
 			// The lock was handed to us meanwhile: give it on.
 			<-w.ready
+			putWaiter(w)
 			l.unlock(t)
 			return false
-		case <-timer.C:
+		case <-w.timer.C:
 			// A whole interval with no switch: ask the holder to drop.
 			l.mu.Lock()
 			if l.switches == switches && !l.dropRequest.Load() {
@@ -64,9 +77,25 @@ func (l *Lock) wait(t *lifecycle.Thread) bool {
 			}
 			switches = l.switches
 			l.mu.Unlock()
-			timer.Reset(l.SwitchInterval())
+			w.timer.Reset(l.SwitchInterval())
 		}
 	}
+}
+
+// putWaiter stops w's timer and gives w back to waiterPool. The drain
+// after Stop matters only to a program built with GODEBUG=asynctimerchan=1
+// (or a main module older than Go 1.23), where a fired timer's value can
+// stay in its channel after Stop and would end the next wait's first
+// interval at once.
+func putWaiter(w *waiter) {
+	if w.timer != nil && !w.timer.Stop() {
+		select {
+		case <-w.timer.C:
+		default:
+		}
+	}
+	w.t = nil
+	waiterPool.Put(w)
 }
 
 // dequeue removes w from the queue; false means it was already handed the
