@@ -23,7 +23,8 @@ type waiter struct {
 }
 
 // waiterPool holds idle waiters, so that a contended Acquire allocates
-// nothing (a waiter, its channel and its timer were four allocations).
+// nothing (a waiter, its channel and its timer were allocated for every
+// wait).
 var waiterPool = sync.Pool{New: func() any { return &waiter{ready: make(chan struct{}, 1)} }}
 
 // A Lock is a fair global interpreter lock for the threads of one

@@ -1,6 +1,7 @@
 package gil
 
 import (
+	"slices"
 	"time"
 
 	"github.com/paddock-go/paddock/internal/schedpoint"
@@ -105,7 +106,7 @@ func (l *Lock) dequeue(w *waiter) bool {
 	defer l.mu.Unlock()
 	for i, x := range l.queue {
 		if x == w {
-			l.queue = append(l.queue[:i], l.queue[i+1:]...)
+			l.queue = slices.Delete(l.queue, i, i+1) // clears the vacated slot: no stale waiter behind len
 			if len(l.queue) == 0 {
 				// No one waits any more: the holder may free the word
 				// with its uncontended compare-and-swap, and no drop
