@@ -79,6 +79,19 @@ func (g *gate) task(ctx context.Context) error {
 	}
 }
 
+// releaseAtShutdown releases g's tasks when e's shutdown begins. The hook
+// runs under the executor's lock, where the shutdown also takes the queue,
+// so the running task cannot end before the queued ones were taken.
+func (g *gate) releaseAtShutdown(e *executor.Executor) {
+	released := false
+	executor.SetHooks(e, executor.Hooks{ShutdownBegin: func() {
+		if !released {
+			released = true
+			close(g.release)
+		}
+	}})
+}
+
 func (g *gate) waitStarted(t testing.TB, n int) {
 	t.Helper()
 	for range n {

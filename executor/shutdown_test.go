@@ -141,13 +141,7 @@ func TestCancelFutures(t *testing.T) {
 	t.Parallel()
 	e := newExecutor(t, executor.WithMaxWorkers(1))
 	g := newGate(1)
-	released := false
-	executor.SetHooks(e, executor.Hooks{ShutdownBegin: func() {
-		if !released { // the queue is taken under the same lock, before the task can end
-			released = true
-			close(g.release)
-		}
-	}})
+	g.releaseAtShutdown(e)
 	running := must[*executor.Future[struct{}]](t)(e.Go(g.task))
 	g.waitStarted(t, 1)
 	var queued []*executor.Future[struct{}]
@@ -220,13 +214,7 @@ func TestShutdownTakesBothRings(t *testing.T) {
 			return nil
 		}))
 		g := newGate(1)
-		released := false
-		executor.SetHooks(e, executor.Hooks{ShutdownBegin: func() {
-			if !released { // the queue is taken under the same lock, before the task can end
-				released = true
-				close(g.release)
-			}
-		}})
+		g.releaseAtShutdown(e)
 		var queued []*executor.Future[struct{}]
 		running := must[*executor.Future[struct{}]](t)(e.Go(g.task))
 		for range 2 {
