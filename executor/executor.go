@@ -34,8 +34,11 @@ type Executor struct {
 	cfg config
 	ctx context.Context // given to tasks; cancelled by ShutdownNow
 	// cancelCtx cancels ctx. unregister removes the BeforeJoin hook.
-	cancelCtx  context.CancelFunc
-	unregister func()
+	cancelCtx context.CancelFunc
+	// noListeners is the placeholder every future of e starts with in
+	// place of listeners of its own; it carries e (see core).
+	noListeners *listeners
+	unregister  func()
 
 	mu         sync.Mutex // guards every field below up to takeMu
 	state      int
@@ -127,6 +130,7 @@ func New(opts ...Option) (*Executor, error) {
 		cfg.rt = lifecycle.Default()
 	}
 	e := &Executor{cfg: cfg, terminated: make(chan struct{})}
+	e.noListeners = &listeners{exec: e, placeholder: true}
 	e.ctx, e.cancelCtx = context.WithCancel(context.Background())
 	unregister, err := cfg.rt.BeforeJoin(e.finalize)
 	if err != nil {
@@ -160,7 +164,7 @@ func Submit[T any](e *Executor, fn func(context.Context) (T, error)) (*Future[T]
 	if fn == nil {
 		panic("executor: nil task function")
 	}
-	f := &Future[T]{c: core{exec: e}, fn: fn}
+	f := &Future[T]{c: newCore(e), fn: fn}
 	return f, e.accept(f)
 }
 
@@ -169,7 +173,8 @@ func (e *Executor) Go(fn func(context.Context) error) (*Future[struct{}], error)
 	if fn == nil {
 		panic("executor: nil task function")
 	}
-	f := &Future[struct{}]{c: core{exec: e}, errFn: fn}
+	f := &Future[struct{}]{c: newCore(e)}
+	f.c.err = goFunc(fn)
 	return f, e.accept(f)
 }
 

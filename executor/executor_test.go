@@ -282,28 +282,73 @@ func TestGoexit(t *testing.T) {
 
 // TestNoStaleReferences is CPython's test_no_stale_references: once a task
 // ran, its future no longer holds the function (and what it captured).
+// Here also for Executor.Go tasks (kept in a field of their own), and for
+// tasks that never ran: cancelled while queued and then reached by the
+// worker, or cancelled by ShutdownNow.
 func TestNoStaleReferences(t *testing.T) {
 	t.Parallel()
-	e := newExecutor(t)
-	collected := make(chan struct{})
-	f := func() *executor.Future[int] {
+	// submit makes a task that captures an object whose collection
+	// closes collected, and submits it with Submit or Go.
+	submit := func(t *testing.T, e *executor.Executor, goTask bool, collected chan struct{}) executor.Waitable {
 		big := new([1 << 10]byte)
 		runtime.AddCleanup(big, func(ch chan struct{}) { close(ch) }, collected)
+		if goTask {
+			return must[*executor.Future[struct{}]](t)(e.Go(func(context.Context) error { big[0]++; return nil }))
+		}
 		return must[*executor.Future[int]](t)(executor.Submit(e, func(context.Context) (int, error) { return int(big[0]), nil }))
-	}()
-	if _, err := f.Result(testCtx(t)); err != nil {
-		t.Fatal(err)
 	}
-	for range 100 {
-		runtime.GC()
-		select {
-		case <-collected:
-			runtime.KeepAlive(f)
-			return
-		case <-time.After(time.Millisecond):
+	tests := []struct {
+		name string
+		// settle brings f to its final state; release lets the
+		// executor's one worker, blocked by a gate task, go on.
+		settle func(t *testing.T, e *executor.Executor, f executor.Waitable, release func())
+	}{
+		{"ran", func(t *testing.T, _ *executor.Executor, f executor.Waitable, release func()) {
+			release()
+			if err := f.Err(testCtx(t)); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{"cancelled in the queue", func(t *testing.T, e *executor.Executor, f executor.Waitable, release func()) {
+			if !f.Cancel() {
+				t.Fatal("Cancel of a queued future failed")
+			}
+			release()
+			// The worker reaches the cancelled future after this one.
+			if err := must[*executor.Future[int]](t)(executor.Submit(e, noop)).Err(testCtx(t)); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{"cancelled by ShutdownNow", func(t *testing.T, e *executor.Executor, f executor.Waitable, release func()) {
+			if n := e.ShutdownNow(); n != 1 || !f.Cancelled() {
+				t.Fatalf("ShutdownNow: got %d never started, cancelled %v; want 1, true", n, f.Cancelled())
+			}
+			release()
+		}},
+	}
+	for _, tt := range tests {
+		for _, goTask := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s/go=%v", tt.name, goTask), func(t *testing.T) {
+				e := newExecutor(t, executor.WithMaxWorkers(1))
+				g := newGate(1)
+				must[*executor.Future[struct{}]](t)(e.Go(g.task))
+				g.waitStarted(t, 1)
+				collected := make(chan struct{})
+				f := submit(t, e, goTask, collected)
+				tt.settle(t, e, f, func() { close(g.release) })
+				for range 100 {
+					runtime.GC()
+					select {
+					case <-collected:
+						runtime.KeepAlive(f)
+						return
+					case <-time.After(time.Millisecond):
+					}
+				}
+				t.Fatalf("the task's captured object was not collected while its future (%v) is alive", f)
+			})
 		}
 	}
-	t.Fatal("the task's captured object was not collected while its future is alive")
 }
 
 func TestWorkerNames(t *testing.T) {
