@@ -76,7 +76,19 @@
 // (TestQueuedBehindBusyWorkersGetAWorker). Shutdown, ShutdownNow, a broken
 // pool and Stats take both locks and see both rings; a worker ended by
 // runtime.Goexit puts out back in front of in before the replacement is
-// dispatched.
+// dispatched. A worker that finds out empty while holding takeMu could also
+// swap there, taking mu with TryLock (which never waits, so the other lock
+// order cannot deadlock); measured, it changed nothing (207 against 206 ns
+// a task, 6 interleaved runs), so it is not in.
+//
+// # Memory per task
+//
+// At -cpu 2 a no-op task's cost is mostly memory. In the bench module's
+// BenchmarkExecutor a task took 135 ns at GOGC=400 against 220 ns at the
+// default GOGC=100, and the allocator, the garbage collector and the
+// runtime's scavenger (returning the freed heap to the OS, which then
+// faults it back in) take over a third of the CPU profile. So the future is kept small: 48 bytes for a Future[int] (see
+// the core type for how), and it is the only allocation of a submission.
 //
 // # Workers
 //
