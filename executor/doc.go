@@ -87,8 +87,20 @@
 // BenchmarkExecutor a task took 135 ns at GOGC=400 against 220 ns at the
 // default GOGC=100, and the allocator, the garbage collector and the
 // runtime's scavenger (returning the freed heap to the OS, which then
-// faults it back in) take over a third of the CPU profile. So the future is kept small: 48 bytes for a Future[int] (see
-// the core type for how), and it is the only allocation of a submission.
+// faults it back in) take over a third of the CPU profile. So the future
+// is kept small: 48 bytes for a Future[int] (see the core type for how),
+// and it is the only allocation of a submission. The same runs vary with
+// the machine's moment: two -count 8 runs an hour apart gave a median of
+// 229 and 211 ns a task at -cpu 2, and single runs went from 128 to 250.
+//
+// Fewer workers would be faster for such tasks: on 2 CPUs the same
+// benchmark with MaxWorkers 2 instead of the default 6 took 118 to 149 ns a
+// task against 131 to 165 (5 interleaved runs, 10 to 14% less each time):
+// with the submitter on one CPU, one worker at a time can run, and the
+// others only take turns, park and get woken. The default stays CPython's
+// min(32, GOMAXPROCS+4), because extra workers are what keeps tasks that
+// block from holding up the queue, and telling a task that blocks from one
+// that runs would take timing them, as Go's runtime times system calls.
 //
 // # Workers
 //
