@@ -91,7 +91,7 @@
 // is kept small: 48 bytes for a Future[int] (see the core type for how),
 // and it is the only allocation of a submission. The same runs vary with
 // the machine's moment: two -count 8 runs an hour apart gave a median of
-// 229 and 211 ns a task at -cpu 2, and single runs went from 128 to 250.
+// 229 and 211 ns a task at -cpu 2, and single runs went from 128 to 245.
 //
 // Fewer workers would be faster for such tasks: on 2 CPUs the same
 // benchmark with MaxWorkers 2 instead of the default 6 took 118 to 149 ns a
