@@ -90,7 +90,7 @@
 // faults it back in) take over a third of the CPU profile. So the future
 // is kept small: 48 bytes for a Future[int] (see the core type for how),
 // and it is the only allocation of a submission. The same runs vary with
-// the machine's moment: two -count 8 runs an hour apart gave a median of
+// the machine's moment: two -count 8 runs 45 minutes apart gave a median of
 // 229 and 211 ns a task at -cpu 2, and single runs went from 128 to 245.
 //
 // Fewer workers would be faster for such tasks: on 2 CPUs the same
