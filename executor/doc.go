@@ -101,6 +101,13 @@
 // min(32, GOMAXPROCS+4), because extra workers are what keeps tasks that
 // block from holding up the queue, and telling a task that blocks from one
 // that runs would take timing them, as Go's runtime times system calls.
+// Two smaller fixes were measured and left out: a worker that runs dry
+// spinning a little before it parks (slower: its extra trips to mu cost
+// more than the wakes saved), and letting a draining worker, not the
+// submitter, wake the idle ones, so that the woken goroutine lands on a
+// worker's P rather than the submitter's (about 6% less a task, wakes 4.2
+// -> 1.7 per 1000 tasks, but safe only with a timer that wakes workers
+// when the draining ones are stuck in tasks that block).
 //
 // # Workers
 //
