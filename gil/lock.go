@@ -2,6 +2,7 @@ package gil
 
 import (
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -315,11 +316,10 @@ func (l *Lock) handOff(t *lifecycle.Thread) {
 	}
 	// Shift rather than reslice, so that the backing array is reused and
 	// a hand-off allocates nothing; the queue holds one waiter per
-	// thread, so the copy is short.
+	// thread, so the copy is short. slices.Delete clears the vacated
+	// slot, as in dequeue.
 	w := l.queue[0]
-	n := copy(l.queue, l.queue[1:])
-	l.queue[n] = nil
-	l.queue = l.queue[:n]
+	l.queue = slices.Delete(l.queue, 0, 1)
 	next := wordOf(w.t)
 	if len(l.queue) > 0 {
 		next |= contended
