@@ -400,9 +400,13 @@ func (e *Executor) breakPool(cause error) {
 	e.wakeIdleLocked()
 	e.mu.Unlock()
 	schedpoint.Point("executor.broken.begun")
+	var failed uint64
 	for t := q.pop(); t != nil; t = q.pop() {
 		if t.fail(err) {
-			e.record(false, true)
+			failed++
 		}
 	}
+	e.takeMu.Lock() // once for the whole queue, not once a task
+	e.done.failed += failed
+	e.takeMu.Unlock()
 }

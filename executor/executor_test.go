@@ -463,6 +463,11 @@ func TestInitializerFailureBreaksPool(t *testing.T) {
 	if err := e.AwaitTermination(ctx); err != nil {
 		t.Fatal(err)
 	}
+	// The worker that broke the pool counted the queued futures it
+	// failed before it exited.
+	if st := e.Stats(); st.Failed != uint64(len(fs)) {
+		t.Fatalf("got Failed %d, want %d (every accepted future failed)", st.Failed, len(fs))
+	}
 	if _, err := e.Go(func(context.Context) error { return nil }); !errors.Is(err, executor.ErrBroken) || !errors.Is(err, cause) {
 		t.Fatalf("got %v, want ErrBroken wrapping the cause", err)
 	}
