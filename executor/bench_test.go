@@ -4,6 +4,7 @@ import (
 	"context"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/paddock-go/paddock/executor"
 	"github.com/paddock-go/paddock/lifecycle"
@@ -14,33 +15,98 @@ const benchTasks = 10_000
 func noop(context.Context) (int, error) { return 1, nil }
 
 // BenchmarkSubmitResult submits benchTasks no-op tasks and collects every
-// result through its future; ns/op and allocs/op are divided per task.
+// result through its future; ns/op and allocs/op are divided per task. It
+// also reports the two phases apart: submit-ns/task (the Submit loop, while
+// the workers run the tasks) and result-ns/task (the Result loop).
 func BenchmarkSubmitResult(b *testing.B) {
 	b.ReportAllocs()
 	ctx := context.Background()
+	e := newBenchExecutor(b)
+	fs := make([]*executor.Future[int], benchTasks)
+	var submitting, collecting time.Duration
+	b.ResetTimer()
+	for range b.N {
+		start := time.Now()
+		submitAll(b, e, fs)
+		submitted := time.Now()
+		collect(ctx, b, fs)
+		submitting += submitted.Sub(start)
+		collecting += time.Since(submitted)
+	}
+	b.StopTimer()
+	reportPerTask(b)
+	reportPhase(b, submitting, "submit-ns/task")
+	reportPhase(b, collecting, "result-ns/task")
+}
+
+// BenchmarkSubmitBehindBusyWorkers is the Submit loop of
+// BenchmarkSubmitResult with every worker held in a task until the loop
+// ends, so that no worker touches the queue or a future meanwhile: the
+// submitter's own cost. Its submit-ns/task against BenchmarkSubmitResult's
+// is what the running workers add to a submission.
+func BenchmarkSubmitBehindBusyWorkers(b *testing.B) {
+	b.ReportAllocs()
+	ctx := context.Background()
+	e := newBenchExecutor(b)
+	fs := make([]*executor.Future[int], benchTasks)
+	var submitting time.Duration
+	b.ResetTimer()
+	for range b.N {
+		b.StopTimer()
+		gate := make(chan struct{})
+		var started sync.WaitGroup
+		started.Add(e.MaxWorkers())
+		for range e.MaxWorkers() {
+			if _, err := e.Go(func(context.Context) error { started.Done(); <-gate; return nil }); err != nil {
+				b.Fatal(err)
+			}
+		}
+		started.Wait()
+		b.StartTimer()
+		start := time.Now()
+		submitAll(b, e, fs)
+		submitting += time.Since(start)
+		close(gate)
+		collect(ctx, b, fs)
+	}
+	b.StopTimer()
+	reportPhase(b, submitting, "submit-ns/task")
+}
+
+func newBenchExecutor(b *testing.B) *executor.Executor {
 	e, err := executor.New(executor.WithRuntime(lifecycle.New()))
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer e.Shutdown(ctx, executor.ShutdownOptions{Wait: true})
-	fs := make([]*executor.Future[int], benchTasks)
-	b.ResetTimer()
-	for range b.N {
-		for i := range fs {
-			f, err := executor.Submit(e, noop)
-			if err != nil {
-				b.Fatal(err)
-			}
-			fs[i] = f
+	b.Cleanup(func() {
+		if err := e.Shutdown(context.Background(), executor.ShutdownOptions{Wait: true}); err != nil {
+			b.Error(err)
 		}
-		for _, f := range fs {
-			if v, err := f.Result(ctx); v != 1 || err != nil {
-				b.Fatalf("got %v, %v, want 1, nil", v, err)
-			}
+	})
+	return e
+}
+
+func submitAll(b *testing.B, e *executor.Executor, fs []*executor.Future[int]) {
+	for i := range fs {
+		f, err := executor.Submit(e, noop)
+		if err != nil {
+			b.Fatal(err)
+		}
+		fs[i] = f
+	}
+}
+
+func collect(ctx context.Context, b *testing.B, fs []*executor.Future[int]) {
+	for _, f := range fs {
+		if v, err := f.Result(ctx); v != 1 || err != nil {
+			b.Fatalf("got %v, %v, want 1, nil", v, err)
 		}
 	}
-	b.StopTimer()
-	reportPerTask(b)
+}
+
+// reportPhase reports d, the time of one phase over all b.N rounds, per task.
+func reportPhase(b *testing.B, d time.Duration, unit string) {
+	b.ReportMetric(float64(d.Nanoseconds())/float64(b.N*benchTasks), unit)
 }
 
 // reportPerTask replaces ns/op by a per-task figure.

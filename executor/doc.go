@@ -93,6 +93,21 @@
 // the machine's moment: two -count 8 runs 45 minutes apart gave a median of
 // 229 and 211 ns a task at -cpu 2, and single runs went from 128 to 245.
 //
+// At -cpu 2 the submitter is the bottleneck. BenchmarkSubmitResult reports
+// its two loops apart: Submit took 156 to 159 ns a task while the workers
+// ran the tasks, Result 23 to 26 ns (4 runs; at -cpu 1, 67 to 74 and 50 to
+// 53). BenchmarkSubmitBehindBusyWorkers runs the same Submit loop with
+// every worker held in a task: 97 to 101 ns (67 to 70 at -cpu 1). So the
+// running workers add about 57 ns to each submission, and that is not lock
+// waiting: a block profile of BenchmarkSubmitResult shows the submitter
+// blocked for about 3% of the run (0.07 s of 3.3 s on mu). What the workers
+// add is their share of the memory the submitter writes (the queue's slots,
+// and futures, which both sides write) and of the collector, whose mark
+// workers no longer find an idle CPU. A submit path without mu (a
+// lock-free list of tasks) would take out at most mu's two locked
+// instructions of those 57 ns, and its link would take a Future[int] from
+// the 48- to the 64-byte size class; it was not built.
+//
 // Fewer workers would be faster for such tasks: on 2 CPUs the same
 // benchmark with MaxWorkers 2 instead of the default 6 took 118 to 149 ns a
 // task against 131 to 165 (5 interleaved runs, 10 to 14% less each time):
