@@ -100,10 +100,10 @@
 // every worker held in a task: 97 to 101 ns (67 to 70 at -cpu 1). So the
 // running workers add about 57 ns to each submission, and that is not lock
 // waiting: a block profile of BenchmarkSubmitResult shows the submitter
-// blocked for about 3% of the run (0.07 s of 3.3 s on mu). What the workers
-// add is their share of the memory the submitter writes (the queue's slots,
-// and futures, which both sides write) and of the collector, whose mark
-// workers no longer find an idle CPU. A submit path without mu (a
+// blocked for about 3% of the run (0.07 s of 3.3 s on mu). Less than
+// half of it is the collector: at GOGC=400 the gap was still about 35 ns
+// (97 to 104 against 65 to 66 ns, 3 runs). What is left is the two CPUs sharing memory: the queue's
+// slots and the futures are written on both sides. A submit path without mu (a
 // lock-free list of tasks) would take out at most mu's two locked
 // instructions of those 57 ns, and its link would take a Future[int] from
 // the 48- to the 64-byte size class; it was not built.
