@@ -17,7 +17,12 @@
 // and every accepted future reaches exactly one final state. A task's panic
 // becomes the future's [*PanicError] (with the stack; Unwrap gives the value
 // when it is an error) and the worker goes on; a task that calls
-// runtime.Goexit ends its worker, which fails the future and is replaced.
+// runtime.Goexit ends its worker, which fails the future and is replaced. A
+// done-callback that calls runtime.Goexit ends its worker too, but leaves
+// the future as its task finished it. After shutdown began no replacement
+// may start, so when the last worker ends that way the futures still queued
+// are cancelled (even without CancelFutures) before the executor
+// terminates.
 //
 // # Why no worker can start after shutdown began
 //

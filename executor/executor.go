@@ -182,7 +182,7 @@ func (e *Executor) Go(fn func(context.Context) error) (*Future[struct{}], error)
 func (e *Executor) accept(f task) error {
 	err := e.enqueue(f)
 	if err == errCallerRuns {
-		e.record(runProtected(e.ctx, f))
+		e.runHere(f)
 		return nil
 	}
 	return err

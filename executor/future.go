@@ -285,7 +285,7 @@ func (f *Future[T]) futureCore() *core { return &f.c }
 // whether the task ran and whether it failed. A panic of the task goes on
 // up to the caller, which must recover it and abort the future with a
 // *PanicError: a worker does so once for all the tasks it runs in a row
-// (see worker.drain), CallerRuns with runProtected.
+// (see worker.drain), CallerRuns with Executor.runHere.
 func (f *Future[T]) run(ctx context.Context) (ran, failed bool) {
 	if !f.c.state.CompareAndSwap(statePending, stateRunning) {
 		f.fn = nil // cancelled in the queue: let go of the callable too
@@ -316,11 +316,20 @@ func (f *Future[T]) run(ctx context.Context) (ran, failed bool) {
 }
 
 // abort moves the running future to FINISHED with err: its task panicked
-// or called runtime.Goexit, so it will never return to finish it.
-func (f *Future[T]) abort(err error) {
+// or called runtime.Goexit, so it will never return to finish it. It
+// reports whether the task counts as failed. A future already final is
+// left as it is: its task returned, and one of the done-callbacks that run
+// made it final called runtime.Goexit (recovered panics never get here);
+// the task's own outcome stands then, and notify, which already ran, does
+// not run again.
+func (f *Future[T]) abort(err error) (failed bool) {
+	if !f.c.state.CompareAndSwap(stateRunning, stateSetting) {
+		return f.c.state.Load() == stateFinished && f.c.err != nil
+	}
 	f.c.err = err
 	f.c.state.Store(stateFinished)
 	f.c.notify()
+	return true
 }
 
 // fail moves a queued future to FINISHED with err (a broken pool) and
@@ -346,11 +355,12 @@ func (f *Future[T]) cancelQueued() bool {
 	return cancelled
 }
 
-// runProtected runs t in the caller's goroutine, turning a panic into the
-// future's *PanicError. A runtime.Goexit (or a panic(nil) under
-// GODEBUG=panicnil=1, which recover cannot tell from it) fails the future
-// with errGoexit; the Goexit goes on ending the goroutine.
-func runProtected(ctx context.Context, t task) (ran, failed bool) {
+// runHere runs t in the submitting goroutine (CallerRuns) and counts its
+// outcome, turning a panic into the future's *PanicError. A runtime.Goexit
+// (or a panic(nil) under GODEBUG=panicnil=1, which recover cannot tell from
+// it) fails the future with errGoexit, and is counted before the Goexit goes
+// on ending the goroutine.
+func (e *Executor) runHere(t task) {
 	returned := false
 	defer func() {
 		if returned {
@@ -360,12 +370,11 @@ func runProtected(ctx context.Context, t task) (ran, failed bool) {
 		if r := recover(); r != nil {
 			err = &PanicError{Value: r, Stack: debug.Stack()}
 		}
-		t.abort(err)
-		ran, failed = true, true
+		e.record(true, t.abort(err))
 	}()
-	ran, failed = t.run(ctx)
+	ran, failed := t.run(e.ctx)
 	returned = true
-	return ran, failed
+	e.record(ran, failed)
 }
 
 var (

@@ -11,9 +11,10 @@ type task interface {
 	cancelQueued() bool
 	// fail finishes a queued task with err and reports whether it did.
 	fail(err error) bool
-	// abort finishes a running task with err: its function called
-	// runtime.Goexit and will never return.
-	abort(err error)
+	// abort finishes a running task with err: its function panicked or
+	// called runtime.Goexit and will never return. It reports whether the
+	// task counts as failed (see Future.abort).
+	abort(err error) (failed bool)
 }
 
 // ring is a growable FIFO ring buffer of tasks. It is not safe for

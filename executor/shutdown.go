@@ -19,7 +19,8 @@ type ShutdownOptions struct {
 
 // Shutdown stops the executor accepting tasks: Submit and Go return
 // [ErrShutdown] from now on, and no worker starts any more. Queued tasks
-// still run unless opts.CancelFutures. With opts.Wait it returns when every
+// still run unless opts.CancelFutures (or the last worker ends by
+// runtime.Goexit: see the package doc). With opts.Wait it returns when every
 // worker goroutine ended, or context.Cause(ctx) when ctx ends first.
 // Shutdown is idempotent: later calls cancel and wait as asked. Called with
 // Wait from one of the executor's own tasks or done-callbacks it waits for

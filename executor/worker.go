@@ -134,9 +134,11 @@ func (w *worker) drain(ctx context.Context, t task) (locked bool) {
 }
 
 // recoverTask finishes the task that did not return in drain: w.cur is
-// set while a task runs. It panicked (with a value, or with nil under
-// GODEBUG=panicnil=1, which recover reports as nil) or called
-// runtime.Goexit, which goes on ending the goroutine.
+// set while a task runs, and while the done-callbacks of its end run. The
+// task panicked (with a value, or with nil under GODEBUG=panicnil=1, which
+// recover reports as nil) or called runtime.Goexit, or a done-callback
+// called runtime.Goexit (see Future.abort); a Goexit goes on ending the
+// goroutine.
 func (w *worker) recoverTask() {
 	r := recover()
 	if w.cur == nil {
@@ -149,8 +151,7 @@ func (w *worker) recoverTask() {
 	if r != nil {
 		err = &PanicError{Value: r, Stack: debug.Stack()}
 	}
-	w.cur.abort(err)
-	w.e.record(false, true)
+	w.e.record(true, w.cur.abort(err))
 	w.cur = nil
 }
 
@@ -235,12 +236,15 @@ func (w *worker) exitLocked() {
 	e.terminateIfDoneLocked()
 }
 
-// endAbnormal ends a worker whose task (or initializer) called
-// runtime.Goexit: the goroutine is ending whatever we do. The running
-// future fails; a replacement is started, now that this goroutine no
-// longer counts, so the queue is not stranded; and if none can be and no
-// other worker is alive, the queued futures are cancelled, so that each
-// still reaches a final state.
+// endAbnormal ends a worker whose task, done-callback or initializer
+// called runtime.Goexit: the goroutine is ending whatever we do. The
+// running future fails (unless it had finished: see Future.abort). While
+// the executor is open a replacement is started, now that this goroutine
+// no longer counts, so the queue is not stranded. When no worker can take
+// the queue (the runtime refused the replacement, or shutdown began and
+// this was the last worker, and no worker may start after that), the
+// queued futures are cancelled, so that each still reaches a final state,
+// and this goroutine counts until they are: termination waits for them.
 func (w *worker) endAbnormal(inited bool) {
 	e := w.e
 	if !inited {
@@ -248,26 +252,41 @@ func (w *worker) endAbnormal(inited bool) {
 		return
 	}
 	if w.cur != nil {
-		w.cur.abort(errGoexit)
-		e.record(false, true)
+		e.record(true, w.cur.abort(errGoexit))
+		w.cur = nil
 	}
-	var stranded ring
 	e.mu.Lock()
 	w.retireLocked()
-	w.exitLocked()
 	// This worker may have been the last one draining out: put out's
 	// tasks back in front of in's, so that dispatch counts them all.
 	q := e.takeAllLocked()
 	e.in = q.joined()
-	if e.state == stateOpen {
-		if err := e.dispatchLocked(); err != nil {
-			stranded = e.in.take()
+	exited := false
+	switch {
+	case e.state == stateOpen:
+		w.exitLocked()
+		exited = true
+		if e.dispatchLocked() == nil {
+			e.mu.Unlock()
+			return
 		}
-	} else if e.alive == 0 {
-		stranded = e.in.take()
+		e.alive++ // none could start and none is alive: count again until the queue is cancelled
+	case e.alive > 1:
+		w.exitLocked() // the other workers drain the queue
+		e.mu.Unlock()
+		return
 	}
+	stranded := e.in.take()
 	e.mu.Unlock()
 	for t := stranded.pop(); t != nil; t = stranded.pop() {
 		t.cancelQueued()
 	}
+	e.mu.Lock()
+	if exited {
+		e.alive--
+		e.terminateIfDoneLocked()
+	} else {
+		w.exitLocked()
+	}
+	e.mu.Unlock()
 }
