@@ -17,10 +17,12 @@ type MapOptions struct {
 
 // Map runs fn on every element of in on e and yields the results in input
 // order. A failed element yields its zero value and error, and the loop may
-// go on. When ctx ends, Map yields context.Cause(ctx), cancels the futures
-// not started and stops; a task whose turn comes after ctx ended returns
-// context.Cause(ctx) without calling fn. Stopping the loop early cancels
-// the futures not started. A submission error (such as [ErrShutdown]) is
+// go on. When ctx ends, Map submits nothing more, yields in order the
+// results that finished without an error up to the first that did not,
+// then context.Cause(ctx) once, cancels the futures not started and stops;
+// a task whose turn comes after ctx ended returns context.Cause(ctx)
+// without calling fn. Stopping the loop early cancels the futures not
+// started. A submission error (such as [ErrShutdown]) is
 // yielded at its element, and ends the sequence.
 func Map[T, R any](ctx context.Context, e *Executor, in iter.Seq[T], fn func(context.Context, T) (R, error), opts MapOptions) iter.Seq2[R, error] {
 	submit := func(x T) (*Future[R], error) {
@@ -52,10 +54,16 @@ func Map[T, R any](ctx context.Context, e *Executor, in iter.Seq[T], fn func(con
 		defer stop()
 		window := make([]*Future[R], 0, opts.BufferSize)
 		var serr error
+		exhausted, ctxEnded := false, false
 		fill := func() {
-			for serr == nil && len(window) < opts.BufferSize {
+			for serr == nil && !exhausted && len(window) < opts.BufferSize {
+				if ctx.Err() != nil {
+					ctxEnded = true // submit nothing more
+					return
+				}
 				x, ok := next()
 				if !ok {
+					exhausted = true
 					return
 				}
 				f, err := submit(x)
@@ -71,7 +79,7 @@ func Map[T, R any](ctx context.Context, e *Executor, in iter.Seq[T], fn func(con
 			f := window[0]
 			window = window[1:]
 			v, err := f.Result(ctx)
-			if err != nil && ctx.Err() != nil && !f.IsDone() {
+			if err != nil && ctx.Err() != nil {
 				f.Cancel()
 				yield(v, context.Cause(ctx))
 				return
@@ -80,9 +88,12 @@ func Map[T, R any](ctx context.Context, e *Executor, in iter.Seq[T], fn func(con
 				return
 			}
 		}
-		if serr != nil {
-			var zero R
+		var zero R
+		switch {
+		case serr != nil:
 			yield(zero, serr)
+		case ctxEnded:
+			yield(zero, context.Cause(ctx)) // the rest of the input was not submitted
 		}
 	}
 }
@@ -91,7 +102,7 @@ func Map[T, R any](ctx context.Context, e *Executor, in iter.Seq[T], fn func(con
 func consume[R any](ctx context.Context, fs []*Future[R], yield func(R, error) bool, serr error) {
 	for i, f := range fs {
 		v, err := f.Result(ctx)
-		if err != nil && ctx.Err() != nil && !f.IsDone() {
+		if err != nil && ctx.Err() != nil {
 			cancelAll(fs[i:])
 			yield(v, context.Cause(ctx))
 			return

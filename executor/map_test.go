@@ -3,6 +3,7 @@ package executor_test
 import (
 	"context"
 	"errors"
+	"iter"
 	"slices"
 	"sync/atomic"
 	"testing"
@@ -181,7 +182,8 @@ func TestMapStopEarlyCancels(t *testing.T) {
 // context already ended, the first result is the context's error, and both
 // the future being waited on and the one behind it are cancelled, so
 // neither runs. It fails if Map cancelled only the futures after the
-// current one (the bug CPython fixed): Cancelled would be 1.
+// current one (the bug CPython fixed): Cancelled would be 1. The buffered
+// form submits nothing once ctx ended, so it has nothing to cancel.
 func TestMapCancelsCurrentFuture(t *testing.T) {
 	t.Parallel()
 	for _, buf := range []int{0, 2} {
@@ -209,8 +211,64 @@ func TestMapCancelsCurrentFuture(t *testing.T) {
 		if len(errs) != 1 || !errors.Is(errs[0], context.Canceled) {
 			t.Fatalf("BufferSize %d: got %v, want one context.Canceled", buf, errs)
 		}
-		if st := e.Stats(); st.Cancelled != 2 || calls.Load() != 0 {
-			t.Fatalf("BufferSize %d: got Cancelled %d, %d calls; want 2, 0", buf, st.Cancelled, calls.Load())
+		wantCancelled := uint64(2)
+		if buf > 0 {
+			wantCancelled = 0
+		}
+		if st := e.Stats(); st.Cancelled != wantCancelled || st.Submitted != 1+wantCancelled || calls.Load() != 0 {
+			t.Fatalf("BufferSize %d: got Cancelled %d, Submitted %d, %d calls; want %d, %d, 0", buf, st.Cancelled, st.Submitted, calls.Load(), wantCancelled, 1+wantCancelled)
+		}
+	}
+}
+
+// TestMapStopsWhenCtxEnds: once ctx ends, Map submits nothing more, yields
+// the results that finished without an error and then context.Cause(ctx)
+// once, and stops, however long the input and even if the loop goes on
+// after errors. The input here never ends, and every task whose turn comes
+// after the cancel returns at once, so the future at the head is usually
+// done when Map looks at it. It failed before Map checked ctx itself rather
+// than whether the head future was done: the eager form yielded 397
+// elements, 393 of them errors, and the buffered one ran to the loop's own
+// limit of 2000.
+func TestMapStopsWhenCtxEnds(t *testing.T) {
+	t.Parallel()
+	for _, buf := range []int{0, 4} {
+		e := newExecutor(t, executor.WithMaxWorkers(2))
+		ctx, cancel := context.WithCancel(context.Background())
+		endless := func(yield func(int) bool) {
+			for i := 0; ; i++ {
+				if !yield(i) {
+					return
+				}
+			}
+		}
+		in := iter.Seq[int](endless)
+		if buf == 0 {
+			in = slices.Values(make([]int, 1000)) // the eager form submits all of its input first
+		}
+		var n atomic.Int64
+		fn := func(_ context.Context, x int) (int, error) {
+			if n.Add(1) == 4 {
+				cancel()
+			}
+			return x, nil
+		}
+		yields, errs := 0, 0
+		var last error
+		for _, err := range executor.Map(ctx, e, in, fn, executor.MapOptions{BufferSize: buf}) {
+			yields++
+			if err != nil {
+				errs++
+				last = err
+			}
+			if yields == 2000 {
+				break
+			}
+		}
+		// At most 5 results: the 4 calls up to the cancel, and one the
+		// other worker began meanwhile; then the error.
+		if errs != 1 || !errors.Is(last, context.Canceled) || yields > 6 {
+			t.Fatalf("BufferSize %d: %d elements, %d errors, last %v; want at most 6 elements, the last one context.Canceled", buf, yields, errs, last)
 		}
 	}
 }
