@@ -255,10 +255,12 @@ func (a *Arena) Put(b *Block) {
 	if b.arena != a {
 		panic("arena: Put of a Block that did not come from this arena")
 	}
-	n := int64(b.n)
 	s := &a.shards[b.home]
 	schedpoint.Point("arena.put.beforeLock")
 	s.mu.Lock()
+	// b.n is read under the lock: a racing second Put of b, which must
+	// panic and not race, may find it cleared by the first one's drop.
+	n := int64(b.n)
 	if b.state != stateOut || s.credits <= 0 || a.poison || len(b.buf) > int(a.blockSize.Load()) {
 		a.putSlowLocked(s, b) // unlocks s
 	} else {
