@@ -1,5 +1,7 @@
 package arena
 
+import "github.com/paddock-go/paddock/internal/schedpoint"
+
 // Stats is a snapshot of an arena's statistics: Pillow's get_stats plus the
 // gauges a Go service wants. Counters count since New or the last ResetStats;
 // gauges describe the moment of the call. A Stats is a plain value.
@@ -24,7 +26,9 @@ type Stats struct {
 	// PeakInUseBytes is the highest InUseBytes since New or ResetStats. With
 	// MaxInUseBytes set it is exact (the cap's reservation counter tracks
 	// it; set MaxInUseBytes to math.MaxInt64 for an exact peak with no
-	// practical cap). Without a cap there is no global in-use counter to
+	// practical cap), except that a Get in flight during ResetStats may
+	// count on either side of it: its bytes may set the peak although the
+	// reset came after its reservation. Without a cap there is no global in-use counter to
 	// watch, by design (it would be one contended cache line per Get and
 	// Put), and it is the highest InUseBytes seen by Stats calls: a lower
 	// bound.
@@ -74,5 +78,13 @@ func (a *Arena) ResetStats() {
 	if a.maxInUse != 0 {
 		inUse = a.reserved.Load()
 	}
+	schedpoint.Point("arena.resetStats.beforeStore")
 	a.peak.Store(inUse)
+	if a.maxInUse != 0 {
+		// A Get may have reserved since the load above and found the old
+		// peak high enough to leave alone: the store just lowered it below
+		// that Get's bytes. Raise it to what is reserved now; a Get that
+		// reserves after this load raises it itself.
+		a.raisePeak(a.reserved.Load())
+	}
 }
