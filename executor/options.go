@@ -18,7 +18,8 @@ const (
 	// Abort refuses the task: Submit returns [ErrRejected].
 	Abort Rejection = iota
 	// CallerRuns runs the task in the submitting goroutine before Submit
-	// returns its (finished) future, which slows the producer down.
+	// returns its (finished) future, which slows the producer down. That
+	// goroutine is not a worker: Shutdown's Wait does not wait for it.
 	CallerRuns
 	// DiscardOldest cancels the oldest queued future and queues the task.
 	DiscardOldest
