@@ -79,17 +79,14 @@ func (g *gate) task(ctx context.Context) error {
 	}
 }
 
-// releaseAtShutdown releases g's tasks when e's shutdown begins. The hook
-// runs under the executor's lock, where the shutdown also takes the queue,
-// so the running task cannot end before the queued ones were taken.
-func (g *gate) releaseAtShutdown(e *executor.Executor) {
-	released := false
-	executor.SetHooks(e, executor.Hooks{ShutdownBegin: func() {
-		if !released {
-			released = true
-			close(g.release)
-		}
-	}})
+// releaseOnCancel releases g's tasks when f, a queued future, is cancelled:
+// a shutdown cancelling the queue does so only after it took the whole
+// queue, so no queued task can start once the running one ends. (Releasing
+// them when the shutdown began, under the executor's lock but before the
+// queue was taken, let a worker pop the next task from its own ring in
+// between: TestShutdownTakesBothRings then hung now and then in CI.)
+func (g *gate) releaseOnCancel(f *executor.Future[struct{}]) {
+	f.AddDoneCallback(func(*executor.Future[struct{}]) { close(g.release) })
 }
 
 func (g *gate) waitStarted(t testing.TB, n int) {

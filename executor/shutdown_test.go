@@ -141,13 +141,13 @@ func TestCancelFutures(t *testing.T) {
 	t.Parallel()
 	e := newExecutor(t, executor.WithMaxWorkers(1))
 	g := newGate(1)
-	g.releaseAtShutdown(e)
 	running := must[*executor.Future[struct{}]](t)(e.Go(g.task))
 	g.waitStarted(t, 1)
 	var queued []*executor.Future[struct{}]
 	for range 50 {
 		queued = append(queued, must[*executor.Future[struct{}]](t)(e.Go(func(context.Context) error { return nil })))
 	}
+	g.releaseOnCancel(queued[0])
 	if err := e.Shutdown(testCtx(t), executor.ShutdownOptions{Wait: true, CancelFutures: true}); err != nil {
 		t.Fatal(err)
 	}
@@ -214,13 +214,13 @@ func TestShutdownTakesBothRings(t *testing.T) {
 			return nil
 		}))
 		g := newGate(1)
-		g.releaseAtShutdown(e)
 		var queued []*executor.Future[struct{}]
 		running := must[*executor.Future[struct{}]](t)(e.Go(g.task))
 		for range 2 {
 			queued = append(queued, must[*executor.Future[struct{}]](t)(e.Go(g.task)))
 		}
-		close(start) // the worker moves all three to its ring and runs the first
+		g.releaseOnCancel(queued[0]) // in the workers' ring, which a worker pops without mu
+		close(start)                 // the worker moves all three to its ring and runs the first
 		g.waitStarted(t, 1)
 		for range 3 {
 			queued = append(queued, must[*executor.Future[struct{}]](t)(e.Go(g.task)))
