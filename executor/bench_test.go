@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/paddock-go/paddock/executor"
-	"github.com/paddock-go/paddock/lifecycle"
 )
 
 const benchTasks = 10_000
@@ -21,7 +20,7 @@ func noop(context.Context) (int, error) { return 1, nil }
 func BenchmarkSubmitResult(b *testing.B) {
 	b.ReportAllocs()
 	ctx := context.Background()
-	e := newBenchExecutor(b)
+	e := newExecutor(b)
 	fs := make([]*executor.Future[int], benchTasks)
 	var submitting, collecting time.Duration
 	b.ResetTimer()
@@ -47,43 +46,26 @@ func BenchmarkSubmitResult(b *testing.B) {
 func BenchmarkSubmitBehindBusyWorkers(b *testing.B) {
 	b.ReportAllocs()
 	ctx := context.Background()
-	e := newBenchExecutor(b)
+	e := newExecutor(b)
 	fs := make([]*executor.Future[int], benchTasks)
 	var submitting time.Duration
 	b.ResetTimer()
 	for range b.N {
 		b.StopTimer()
-		gate := make(chan struct{})
-		var started sync.WaitGroup
-		started.Add(e.MaxWorkers())
+		g := newGate(e.MaxWorkers())
 		for range e.MaxWorkers() {
-			if _, err := e.Go(func(context.Context) error { started.Done(); <-gate; return nil }); err != nil {
-				b.Fatal(err)
-			}
+			must[*executor.Future[struct{}]](b)(e.Go(g.task))
 		}
-		started.Wait()
+		g.waitStarted(b, e.MaxWorkers())
 		b.StartTimer()
 		start := time.Now()
 		submitAll(b, e, fs)
 		submitting += time.Since(start)
-		close(gate)
+		close(g.release)
 		collect(ctx, b, fs)
 	}
 	b.StopTimer()
 	reportPhase(b, submitting, "submit-ns/task")
-}
-
-func newBenchExecutor(b *testing.B) *executor.Executor {
-	e, err := executor.New(executor.WithRuntime(lifecycle.New()))
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() {
-		if err := e.Shutdown(context.Background(), executor.ShutdownOptions{Wait: true}); err != nil {
-			b.Error(err)
-		}
-	})
-	return e
 }
 
 func submitAll(b *testing.B, e *executor.Executor, fs []*executor.Future[int]) {
