@@ -27,17 +27,17 @@ func fixedReport() verifyReport {
 	return verifyReport{
 		Mode: "quick", Seed: 42, GOMAXPROCS: 2,
 		Results: []scenario.Result{
-			{Scenario: "arena", Impl: scenario.Naive, Workers: 20, Rounds: 40, Seed: 42, Ops: 800,
+			{Scenario: "arena", Impl: scenario.Naive, Workers: 20, Rounds: 40, RoundsDone: 40, Seed: 42, Ops: 800,
 				Violations: kinds(scenario.Count{Kind: "lost blocks", N: 12}, scenario.Count{Kind: "two owners", N: 3}, scenario.Count{Kind: "hang", N: 0}),
 				Samples:    []string{"lost blocks: after round 0: allocated 9054 != in use 0 + cached 96 + freed 8959", "two owners: image 22", "two owners: image 30"},
 				PeakBytes:  148_897_792, Elapsed: 1234 * time.Millisecond},
-			{Scenario: "arena", Impl: scenario.Paddock, Workers: 20, Rounds: 40, Seed: 42, Ops: 800,
+			{Scenario: "arena", Impl: scenario.Paddock, Workers: 20, Rounds: 40, RoundsDone: 40, Seed: 42, Ops: 800,
 				Violations: kinds(scenario.Count{Kind: "lost blocks"}, scenario.Count{Kind: "two owners"}, scenario.Count{Kind: "hang"}),
 				PeakBytes:  140_000_000, Elapsed: 987 * time.Millisecond},
-			{Scenario: "freelist", Impl: scenario.Naive, Workers: 8, Rounds: 600, Seed: 42, Ops: 9_600_000,
+			{Scenario: "freelist", Impl: scenario.Naive, Workers: 8, Rounds: 600, RoundsDone: 600, Seed: 42, Ops: 9_600_000,
 				Violations: kinds(scenario.Count{Kind: "two owners"}, scenario.Count{Kind: "panic"}),
 				PeakBytes:  900, Elapsed: 2 * time.Second},
-			{Scenario: "freelist", Impl: scenario.Paddock, Workers: 8, Rounds: 600, Seed: 42, Ops: 9_600_000,
+			{Scenario: "freelist", Impl: scenario.Paddock, Workers: 8, Rounds: 600, RoundsDone: 600, Seed: 42, Ops: 9_600_000,
 				Violations: kinds(scenario.Count{Kind: "two owners", N: 1}, scenario.Count{Kind: "panic"}),
 				Samples:    []string{"two owners: worker 3 got an object worker 5 holds"},
 				PeakBytes:  4 << 20, Elapsed: 2500 * time.Millisecond},
@@ -67,12 +67,17 @@ func TestRenderGolden(t *testing.T) {
 	clean.Results[3].Violations = []scenario.Count{{Kind: "two owners"}, {Kind: "panic"}}
 	clean.Results[3].Samples = nil
 	clean.OK = paddockClean(clean.Results)
+	clean.Summary = summarize(clean)
 	failed := fixedReport()
 	failed.OK = paddockClean(failed.Results)
+	failed.Summary = summarize(failed)
 	raced := verifyReport{Mode: "full", Seed: 1, GOMAXPROCS: 8, Note: raceSkipNote, OK: true, Results: clean.Results[1:2]}
+	raced.Summary = summarize(raced)
 	sched := failed
 	sched.Results = failed.Results[2:]
 	sched.Sched = "PADDOCK_SCHED='seed=42,p=0.5,action=yield,filter=freelist.'"
+	sched.sizes = "--rounds 600 --workers 8"
+	sched.Summary = summarize(sched)
 	tests := []struct {
 		name string
 		rep  verifyReport
@@ -107,7 +112,7 @@ func TestVerdict(t *testing.T) {
 		{scenario.Result{Impl: scenario.Paddock, Violations: none}, "ok"},
 		{scenario.Result{Impl: scenario.Paddock, Violations: some}, "FAILED"},
 		{scenario.Result{Impl: scenario.Naive, Violations: some}, "race reproduced"},
-		{scenario.Result{Impl: scenario.Naive, Rounds: 7, Violations: none}, "not reproduced in 7 runs"},
+		{scenario.Result{Impl: scenario.Naive, Rounds: 8, RoundsDone: 7, Violations: none}, "not reproduced in 7 rounds"},
 	}
 	for _, tt := range tests {
 		if got := verdict(tt.r); got != tt.want {
@@ -132,6 +137,12 @@ func TestUsageErrorsExit2(t *testing.T) {
 		{[]string{"verify", "--rounds", "many"}, "invalid value"},
 		{[]string{"verify", "extra"}, `unexpected argument "extra"`},
 	}
+	if raceEnabled {
+		tests = append(tests, struct {
+			args []string
+			want string
+		}{[]string{"verify", "--impl", "naive"}, "nothing to run"})
+	}
 	for _, tt := range tests {
 		var stdout, stderr bytes.Buffer
 		err := run(context.Background(), tt.args, &stdout, &stderr)
@@ -140,6 +151,46 @@ func TestUsageErrorsExit2(t *testing.T) {
 		}
 		if !strings.Contains(stderr.String(), tt.want) {
 			t.Errorf("run(%q): stderr %q, want it to contain %q", tt.args, stderr.String(), tt.want)
+		}
+	}
+}
+
+// TestSummarize: the summary says when paddock did not run, names every
+// workload it failed with a command rerunning it, and names each naive port
+// that ran without reproducing its race.
+func TestSummarize(t *testing.T) {
+	t.Parallel()
+	some := []scenario.Count{{Kind: "x", N: 1}}
+	none := []scenario.Count{{Kind: "x"}}
+	tests := []struct {
+		name string
+		rep  verifyReport
+		want []string // each in some line, in order
+	}{
+		{"naive only, reproduced", verifyReport{Results: []scenario.Result{{Scenario: "gil", Impl: scenario.Naive, Violations: some}}},
+			[]string{"paddock: not run."}},
+		{"naive not reproduced", verifyReport{Results: []scenario.Result{
+			{Scenario: "arena", Impl: scenario.Naive, RoundsDone: 40, Violations: none},
+			{Scenario: "arena", Impl: scenario.Paddock, Violations: none}}},
+			[]string{"naive: the arena race was not reproduced in 40 rounds", "paddock: no violation."}},
+		{"paddock failed twice", verifyReport{Seed: 3, sizes: "--full", Results: []scenario.Result{
+			{Scenario: "arena", Impl: scenario.Paddock, Violations: some},
+			{Scenario: "gil", Impl: scenario.Paddock, Violations: some}}},
+			[]string{"paddock: FAILED in arena, gil.",
+				"rerun: go run ./cmd/paddock verify --scenario arena --impl paddock --seed 3 --full",
+				"rerun: go run ./cmd/paddock verify --scenario gil --impl paddock --seed 3 --full",
+				"a rerun may pass"}},
+	}
+	for _, tt := range tests {
+		got := summarize(tt.rep)
+		i := 0
+		for _, line := range got {
+			if i < len(tt.want) && strings.Contains(line, tt.want[i]) {
+				i++
+			}
+		}
+		if i < len(tt.want) {
+			t.Errorf("%s: summary %q lacks %q (in order)", tt.name, got, tt.want[i])
 		}
 	}
 }
@@ -183,7 +234,7 @@ func TestHelpExits0(t *testing.T) {
 // control characters.
 func TestProgress(t *testing.T) {
 	t.Parallel()
-	res := scenario.Result{Scenario: "gil", Impl: scenario.Paddock, Rounds: 4, Violations: []scenario.Count{{Kind: "hang"}}}
+	res := scenario.Result{Scenario: "gil", Impl: scenario.Paddock, Rounds: 4, RoundsDone: 4, Violations: []scenario.Count{{Kind: "hang"}}}
 	for _, tty := range []bool{true, false} {
 		var buf bytes.Buffer
 		p := &progress{w: &buf, tty: tty}
@@ -191,7 +242,7 @@ func TestProgress(t *testing.T) {
 		p.update("gil/paddock", 2, 4)
 		p.last = time.Time{} // let the next update draw at once
 		p.update("gil/paddock", 4, 4)
-		p.finish("gil/paddock", res)
+		p.finish("gil/paddock", res, nil)
 		out := buf.String()
 		final := "verify: gil/paddock: 4 rounds, none, 0s: ok\n"
 		if !strings.HasSuffix(out, final) {
@@ -204,6 +255,19 @@ func TestProgress(t *testing.T) {
 		} else if want := "verify: gil/paddock ...\n" + final; out != want {
 			t.Errorf("not a tty: output %q, want %q", out, want)
 		}
+	}
+}
+
+// TestProgressStopped: a run cut short says how far it got and why, with
+// no verdict.
+func TestProgressStopped(t *testing.T) {
+	t.Parallel()
+	var buf bytes.Buffer
+	p := &progress{w: &buf}
+	res := scenario.Result{Scenario: "arena", Impl: scenario.Paddock, Rounds: 40, RoundsDone: 3, Violations: []scenario.Count{{Kind: "hang"}}}
+	p.finish("arena/paddock", res, context.Canceled)
+	if want := "verify: arena/paddock: stopped after 3 of 40 rounds, 0s: context canceled\n"; buf.String() != want {
+		t.Errorf("got %q, want %q", buf.String(), want)
 	}
 }
 

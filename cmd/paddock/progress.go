@@ -58,8 +58,18 @@ func (p *progress) draw(label string, done, total int) {
 		label, strings.Repeat("=", filled), strings.Repeat(" ", barWidth-filled), done, total, elapsed(time.Since(p.began)))
 }
 
-func (p *progress) finish(label string, r scenario.Result) {
-	line := fmt.Sprintf("verify: %s: %d rounds, %s, %s: %s", label, r.Rounds, violations(r), elapsed(r.Elapsed), verdict(r))
+// finish prints the result line of a job: the rounds done (of those asked
+// for, when fewer), what was seen and the verdict, or, when the run was
+// cut short by err, only how far it got.
+func (p *progress) finish(label string, r scenario.Result, err error) {
+	rounds := fmt.Sprintf("%d rounds", r.RoundsDone)
+	if r.RoundsDone != r.Rounds {
+		rounds = fmt.Sprintf("%d of %d rounds", r.RoundsDone, r.Rounds)
+	}
+	line := fmt.Sprintf("verify: %s: %s, %s, %s: %s", label, rounds, violations(r), elapsed(r.Elapsed), verdict(r))
+	if err != nil {
+		line = fmt.Sprintf("verify: %s: stopped after %s, %s: %v", label, rounds, elapsed(r.Elapsed), err)
+	}
 	if p.tty {
 		fmt.Fprintf(p.w, "\r\033[K%s\n", line)
 	} else {

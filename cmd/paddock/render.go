@@ -47,16 +47,7 @@ func renderTable(w io.Writer, rep verifyReport) error {
 	if len(samples) > 0 {
 		fmt.Fprintf(w, "\nexamples:\n%s\n", strings.Join(samples, "\n"))
 	}
-	if rep.OK {
-		fmt.Fprintln(w, "\npaddock: no violation.")
-	} else {
-		replay := fmt.Sprintf("--seed %d", rep.Seed)
-		if rep.Sched != "" {
-			replay = rep.Sched + " and " + replay
-		}
-		fmt.Fprintf(w, "\npaddock: FAILED; replay with %s (and the same --scenario, --rounds, --workers).\n", replay)
-	}
-	_, err := fmt.Fprint(w)
+	_, err := fmt.Fprintf(w, "\n%s\n", strings.Join(rep.Summary, "\n"))
 	return err
 }
 

@@ -29,7 +29,7 @@ type verifyOptions struct {
 
 // raceSkipNote is what verify says when it skips the naive ports.
 const raceSkipNote = "naive ports skipped: this binary was built with -race, and they race by design " +
-	"(the race detector would stop the run at their first race); build without -race to run them"
+	"(the race detector would report their races and fail the run); build without -race to run them"
 
 func parseVerify(args []string, stderr io.Writer) (verifyOptions, error) {
 	fs := flag.NewFlagSet("verify", flag.ContinueOnError)
@@ -96,7 +96,11 @@ type verifyReport struct {
 	Note       string            `json:"note,omitempty"`
 	Results    []scenario.Result `json:"-"`
 	Rows       []jsonRow         `json:"results"`
-	OK         bool              `json:"ok"`
+	OK         bool              `json:"ok"`      // no paddock result had a violation
+	Summary    []string          `json:"summary"` // what the run showed, in words (see summarize)
+	// sizes are the flags besides --scenario, --impl and --seed that decide
+	// the workload, for the replay hint.
+	sizes string
 }
 
 func runVerify(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -111,9 +115,13 @@ func runVerify(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if opt.full {
 		rep.Mode = "full"
 	}
+	rep.sizes = sizeFlags(opt)
 	impls := opt.impls
 	if raceEnabled && slices.Contains(impls, scenario.Naive) {
 		impls = slices.DeleteFunc(slices.Clone(impls), func(i scenario.Impl) bool { return i == scenario.Naive })
+		if len(impls) == 0 {
+			return usagef("verify: --impl naive: nothing to run, %s", raceSkipNote)
+		}
 		rep.Note = raceSkipNote
 	}
 	prog := newProgress(stderr)
@@ -127,7 +135,7 @@ func runVerify(ctx context.Context, args []string, stdout, stderr io.Writer) err
 			cfg.Progress = func(done, total int) { prog.update(label, done, total) }
 			prog.start(label)
 			res, err := s.Run(ctx, cfg)
-			prog.finish(label, res)
+			prog.finish(label, res, err)
 			if err != nil {
 				return fmt.Errorf("verify %s: %w", label, err)
 			}
@@ -135,6 +143,7 @@ func runVerify(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		}
 	}
 	rep.OK = paddockClean(rep.Results)
+	rep.Summary = summarize(rep)
 	if opt.json {
 		err = renderJSON(stdout, rep)
 	} else {
@@ -147,6 +156,66 @@ func runVerify(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return errFailed
 	}
 	return nil
+}
+
+// sizeFlags returns the flags of opt that set the workload's sizes, as a
+// command line would give them.
+func sizeFlags(opt verifyOptions) string {
+	var f []string
+	if opt.full {
+		f = append(f, "--full")
+	}
+	if opt.rounds != 0 {
+		f = append(f, fmt.Sprintf("--rounds %d", opt.rounds))
+	}
+	if opt.workers != 0 {
+		f = append(f, fmt.Sprintf("--workers %d", opt.workers))
+	}
+	if opt.encode {
+		f = append(f, "--encode")
+	}
+	return strings.Join(f, " ")
+}
+
+// summarize says what the results show: whether paddock ran and had a
+// violation (with the command that reruns each failed workload), and each
+// naive port that ran without reproducing its race, since such a run does
+// not show its detectors at work.
+func summarize(rep verifyReport) []string {
+	var lines, failed []string
+	ranPaddock := false
+	for _, r := range rep.Results {
+		switch {
+		case r.Impl == scenario.Paddock:
+			ranPaddock = true
+			if r.Total() > 0 {
+				failed = append(failed, r.Scenario)
+			}
+		case r.Total() == 0:
+			lines = append(lines, fmt.Sprintf("naive: the %s race was not reproduced in %d rounds, so this run does not show that its detectors work; try another --seed, or --full.",
+				r.Scenario, r.RoundsDone))
+		}
+	}
+	switch {
+	case !ranPaddock:
+		lines = append(lines, "paddock: not run.")
+	case len(failed) == 0:
+		lines = append(lines, "paddock: no violation.")
+	default:
+		lines = append(lines, fmt.Sprintf("paddock: FAILED in %s.", strings.Join(failed, ", ")))
+		for _, name := range failed {
+			cmd := fmt.Sprintf("go run ./cmd/paddock verify --scenario %s --impl paddock --seed %d", name, rep.Seed)
+			if rep.Sched != "" {
+				cmd = fmt.Sprintf("%s go run -tags schedtest ./cmd/paddock verify --scenario %s --impl paddock --seed %d", rep.Sched, name, rep.Seed)
+			}
+			if rep.sizes != "" {
+				cmd += " " + rep.sizes
+			}
+			lines = append(lines, "  rerun: "+cmd)
+		}
+		lines = append(lines, "  The seed fixes the workload; the interleaving is the scheduler's, so a rerun may pass.")
+	}
+	return lines
 }
 
 // paddockClean reports whether no paddock result had a violation.
@@ -169,7 +238,7 @@ func verdict(r scenario.Result) string {
 	case r.Total() > 0:
 		return "race reproduced"
 	default:
-		return fmt.Sprintf("not reproduced in %d runs", r.Rounds)
+		return fmt.Sprintf("not reproduced in %d rounds", r.RoundsDone)
 	}
 }
 

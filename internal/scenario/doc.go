@@ -8,23 +8,31 @@
 //     every row, and release them, as Pillow's reproducer does with
 //     Image.new and load; with Config.Encode each image is also resized
 //     (nearest neighbour, half size) and PNG-encoded. Every row is stamped
-//     with the image's id and read back before release; a stamp of another
-//     image still held (or a row cleared under its owner) is a block held by
-//     two owners, a stamp of an image already released is a write after
-//     return. After each round, with nothing outstanding, the arena's counts
-//     must conserve blocks (allocated = in use + cached + freed) and respect
-//     the cache bound.
+//     with the image's id and read back before release; another image's
+//     stamp (or a row cleared under its owner) is a block held by two
+//     owners. No owner writes after release, so a stamp is always written
+//     while its image held the block, even when that image was released
+//     since. After each round, with nothing outstanding, no block may be in
+//     use, the arena's counts must conserve blocks (allocated = in use +
+//     cached + freed), and the cache must respect its bound; a round that
+//     loses blocks counts once, not again in every round after it.
 //   - freelist: Workers goroutines per round get objects from one fresh
 //     list, claim them with a compare-and-swap of an owner word, write and
 //     check their data, and put them back: a failed claim is two owners, a
-//     changed word is corrupted data, and Len above Cap is reported.
+//     changed word is corrupted data, and a panic of the list is recorded
+//     once per worker and round (the worker stops: the list is corrupt).
+//     After each round Cap+1 more objects are put and the list emptied: it
+//     must give back at most Cap objects, each once.
 //   - gil: Workers daemon goroutines of a fresh runtime loop sleeping a
 //     random time and taking the global lock, while the main goroutine
 //     finalizes the runtime at a random moment and sleeps a delay at exit
-//     (bpo-39877's reproducer). A use of a released thread state, a daemon
-//     given the lock by an Acquire it called after Finalize returned, a
-//     daemon holding the lock at the end, and daemons that neither end nor
-//     stop before a deadline (a hang) are reported.
+//     (bpo-39877's reproducer). A use of a released thread state (by the
+//     port's take_gil; on paddock, a daemon given the lock while its state
+//     is released), a daemon given the lock by an Acquire it called after
+//     Finalize returned, a daemon holding the lock at the end, and daemons
+//     that neither end nor stop before a deadline (a hang) are reported.
+//     What the port's daemons do once the cleanup frees its lock by force
+//     is the harness's doing and is not counted.
 //   - executor: both scripts of bpo-31783 (a done-callback that resubmits
 //     itself on a 4-worker pool; g() submitting 100 tasks on a 100-worker
 //     pool) with the runtime finalizing while they run. A worker started
@@ -42,10 +50,14 @@
 // # Why the detectors can be trusted
 //
 // A detector that never fires proves nothing, so every scenario is run
-// against its naive port in naive_test.go and must fire there: under -tags
-// schedtest with a fixed list of seeds (the ports' scheduling points widen
-// the race windows), every time; in plain builds in at least 95% of quick
-// runs. The same detectors then find nothing on paddock across 1,000 seeds
+// against its naive port in naive_test.go and must show the seed's race
+// there (a hang alone does not count): under -tags schedtest with a fixed
+// list of seeds (the ports' scheduling points widen the race windows),
+// every time; in plain builds within five quick runs. The arena, freelist
+// and gil detectors are also run against a broken paddock, each with its
+// seed's bug (TestDetectorsCatchBrokenPaddock: a leaked image, a list with
+// no bound, a lock that checks "must exit" only before waiting), and must
+// fire. The same detectors then find nothing on paddock across 1,000 seeds
 // each (scenario_test.go; 100 under -race or -short).
 //
 // Measured catch rates of single quick runs (`paddock verify --impl naive

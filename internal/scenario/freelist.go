@@ -14,8 +14,8 @@ import (
 // Violation kinds of the freelist scenario (KindTwoOwners is shared with
 // the arena scenario).
 const (
-	KindCorrupted  = "corrupted data" // an object's data changed while its owner held it
-	KindLenOverCap = "len above cap"  // Len reported more than Cap
+	KindCorrupted = "corrupted data"     // an object's data changed while its owner held it
+	KindOverCap   = "more than Cap kept" // the list gave back more objects than its capacity
 )
 
 // freelistCapacity is small so that the list runs full and empty often: the
@@ -27,7 +27,7 @@ const (
 
 var freelistScenario = Scenario{
 	Name:  "freelist",
-	Kinds: []string{KindTwoOwners, KindCorrupted, KindLenOverCap, KindPanic, KindHang},
+	Kinds: []string{KindTwoOwners, KindCorrupted, KindOverCap, KindPanic, KindHang},
 	run:   runFreelist,
 	defaults: func(full bool) (int, int) {
 		if full {
@@ -43,6 +43,7 @@ var freelistScenario = Scenario{
 // moment it claims.
 type pooled struct {
 	owner atomic.Int64 // 0 when free; written by the claiming worker
+	used  atomic.Bool  // set by its first owner: the list made none of it
 	data  [16]uint64
 }
 
@@ -51,7 +52,6 @@ type pooled struct {
 type objectList interface {
 	Get() *pooled
 	Put(*pooled) bool
-	Len() int
 	Cap() int
 }
 
@@ -59,6 +59,12 @@ func newObjectList(impl Impl) (objectList, error) {
 	if impl == Naive {
 		return naive.NewFreeList[pooled](freelistCapacity, nil), nil
 	}
+	return newPaddockList()
+}
+
+// newPaddockList makes the paddock side; the tests swap in a broken list to
+// show that the detectors catch one (export_test.go).
+var newPaddockList = func() (objectList, error) {
 	return freelist.New(freelist.Config[pooled]{Capacity: freelistCapacity})
 }
 
@@ -80,14 +86,16 @@ func runFreelist(ctx context.Context, cfg Config, rep *Report) error {
 			me := int64(round*cfg.Workers + w + 1)
 			rnd := rng(cfg.Seed, round, w)
 			for op := range freelistOps {
-				freelistStep(l, rep, me, op, rnd.IntN(8) == 0)
+				rep.op(1)
+				if !freelistStep(l, rep, me, op, rnd.IntN(8) == 0) {
+					return // the list is corrupt: going on would count it again
+				}
 			}
-			rep.op(freelistOps)
 		})
 		if err != nil || !ok {
 			return err
 		}
-		checkLen(l, rep, fmt.Sprintf("after round %d", round))
+		checkKept(l, rep, round)
 		cfg.progress(round+1, cfg.Rounds)
 	}
 	return nil
@@ -97,14 +105,21 @@ func runFreelist(ctx context.Context, cfg Config, rep *Report) error {
 // yield (drawn from the seed, one step in eight) the owner lets other
 // workers run while it holds the object. A panic of the list (PyO3's
 // "FreeList is corrupt", or an index out of range in the port) is recorded
-// and the worker goes on.
-func freelistStep(l objectList, rep *Report, me int64, op int, yield bool) {
-	defer recoverInto(rep, fmt.Sprintf("freelist worker %d", me))
+// and reported as false: the list is corrupt from then on, and the worker
+// stops rather than count the same corruption at every later step.
+func freelistStep(l objectList, rep *Report, me int64, op int, yield bool) (ok bool) {
+	defer func() {
+		if v := recover(); v != nil {
+			rep.violation(KindPanic, "freelist worker %d: %v", me, v)
+			ok = false
+		}
+	}()
 	x := l.Get()
 	if !x.owner.CompareAndSwap(0, me) {
 		rep.violation(KindTwoOwners, "worker %d got an object worker %d holds", me, x.owner.Load())
-		return // not ours: leave it alone
+		return true // not ours: leave it alone
 	}
+	x.used.Store(true)
 	stamp := uint64(me)<<32 | uint64(op)
 	for j := range x.data {
 		x.data[j] = stamp + uint64(j)
@@ -118,15 +133,35 @@ func freelistStep(l objectList, rep *Report, me int64, op int, yield bool) {
 			break
 		}
 	}
-	if op%64 == 0 {
-		checkLen(l, rep, fmt.Sprintf("worker %d under load", me))
-	}
 	x.owner.Store(0)
 	l.Put(x)
+	return true
 }
 
-func checkLen(l objectList, rep *Report, when string) {
-	if n, c := l.Len(), l.Cap(); n > c {
-		rep.violation(KindLenOverCap, "%s: Len %d > Cap %d", when, n, c)
+// checkKept checks the bound after a round, with nothing outstanding: it
+// puts Cap+1 more objects, then empties the list by getting objects until
+// it hands out one it did not keep (a new one, never used). The list must
+// give back at most Cap objects, each once. (Len cannot show an excess:
+// paddock's is clamped to Cap, as its doc says.) A panic of a corrupt list
+// is recorded.
+func checkKept(l objectList, rep *Report, round int) {
+	defer recoverInto(rep, fmt.Sprintf("freelist after round %d", round))
+	for range l.Cap() + 1 {
+		x := new(pooled)
+		x.used.Store(true)
+		l.Put(x)
 	}
+	seen := make(map[*pooled]bool)
+	for len(seen) <= l.Cap() {
+		x := l.Get()
+		if !x.used.Load() {
+			return
+		}
+		if seen[x] {
+			rep.violation(KindTwoOwners, "after round %d: the list gave back one object twice", round)
+			return
+		}
+		seen[x] = true
+	}
+	rep.violation(KindOverCap, "after round %d: the list gave back more than its Cap %d objects", round, l.Cap())
 }

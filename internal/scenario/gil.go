@@ -14,7 +14,7 @@ import (
 
 // Violation kinds of the gil scenario.
 const (
-	KindReleasedUse   = "released state used"          // a thread state used after Finalize released it
+	KindReleasedUse   = "released state used"          // a thread given the lock, or using its state, after Finalize released it
 	KindAcquiredAfter = "acquired after finalization"  // Acquire returned to a daemon that called it after Finalize returned
 	KindHeldAfter     = "lock held after finalization" // a daemon held the lock once every daemon had stopped
 )
@@ -62,12 +62,20 @@ type gilSystem[T any] struct {
 	acquire      func(T) error
 	release      func(T)
 	sleep        func(T, time.Duration)
+	released     func(T) bool // Finalize released the thread's state: a holder's never is
 	heldByDaemon func() bool
 	parked       func() int // daemons stopped at a safe point, not ended
 	// cleanup ends every daemon of the run (ended counts those that did)
-	// so that no goroutine outlives the round.
-	cleanup func(ended func() int, n int) error
+	// so that no goroutine outlives the round. forcesLock says it frees
+	// the lock by force: what daemons do after that is the harness's
+	// doing, and their violations are not counted.
+	cleanup    func(ended func() int, n int) error
+	forcesLock bool
 }
+
+// paddockGILSystem makes the paddock side; the tests swap in a broken lock
+// to show that the detectors catch one (export_test.go).
+var paddockGILSystem = paddockGIL
 
 func paddockGIL(finalizeWork time.Duration) (gilSystem[*lifecycle.Thread], error) {
 	rt := lifecycle.New()
@@ -84,6 +92,7 @@ func paddockGIL(finalizeWork time.Duration) (gilSystem[*lifecycle.Thread], error
 		acquire:      l.Acquire,
 		release:      l.Release,
 		sleep:        (*lifecycle.Thread).Sleep,
+		released:     (*lifecycle.Thread).Released,
 		heldByDaemon: func() bool { h := l.Holder(); return h != nil && h.Daemon() },
 		parked:       rt.Stopped,
 		cleanup: func(func() int, int) error {
@@ -107,6 +116,7 @@ func naiveGIL(finalizeWork time.Duration) (gilSystem[*naive.GILThread], error) {
 		acquire:      g.Acquire,
 		release:      g.Release,
 		sleep:        (*naive.GILThread).Sleep,
+		released:     func(*naive.GILThread) bool { return false }, // take_gil itself panics on a released state
 		heldByDaemon: func() bool { return g.Holder() != nil },
 		parked:       func() int { return 0 },
 		cleanup: func(ended func() int, n int) error {
@@ -123,6 +133,7 @@ func naiveGIL(finalizeWork time.Duration) (gilSystem[*naive.GILThread], error) {
 			}
 			return nil
 		},
+		forcesLock: true,
 	}, nil
 }
 
@@ -142,7 +153,7 @@ func runGIL(ctx context.Context, cfg Config, rep *Report) error {
 		if cfg.Impl == Naive {
 			err = gilRound(naiveGIL, rep, cfg, timing, round)
 		} else {
-			err = gilRound(paddockGIL, rep, cfg, timing, round)
+			err = gilRound(paddockGILSystem, rep, cfg, timing, round)
 		}
 		if err != nil {
 			return err
@@ -162,13 +173,14 @@ func gilRound[T any](newSystem func(finalizeWork time.Duration) (gilSystem[T], e
 	}
 	var ended atomic.Int32
 	var finalized atomic.Bool // set when Finalize returned
+	var cleaning atomic.Bool  // set when the cleanup begins
 	for w := range cfg.Workers {
 		rnd := rng(cfg.Seed, round, w)
 		name := fmt.Sprintf("daemon-%d", w)
 		err := sys.goDaemon(name, func(th T) {
 			defer ended.Add(1)
 			defer func() {
-				if v := recover(); v != nil {
+				if v := recover(); v != nil && !(sys.forcesLock && cleaning.Load()) {
 					kind := KindPanic
 					if strings.Contains(fmt.Sprint(v), "released thread state") {
 						kind = KindReleasedUse
@@ -183,6 +195,11 @@ func gilRound[T any](newSystem func(finalizeWork time.Duration) (gilSystem[T], e
 					return
 				}
 				rep.op(1)
+				if sys.released(th) {
+					rep.violation(KindReleasedUse, "round %d, %s: Acquire gave the lock to a thread whose state Finalize released", round, name)
+					sys.release(th)
+					return
+				}
 				if wasFinalized {
 					rep.violation(KindAcquiredAfter, "round %d, %s: Acquire called after Finalize returned gave it the lock", round, name)
 				}
@@ -215,5 +232,6 @@ func gilRound[T any](newSystem func(finalizeWork time.Duration) (gilSystem[T], e
 	if sys.heldByDaemon() {
 		rep.violation(KindHeldAfter, "round %d: a daemon holds the lock after finalization", round)
 	}
+	cleaning.Store(true)
 	return sys.cleanup(func() int { return int(ended.Load()) }, cfg.Workers)
 }

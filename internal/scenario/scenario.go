@@ -59,7 +59,8 @@ type Result struct {
 	Scenario   string        `json:"scenario"`
 	Impl       Impl          `json:"impl"`
 	Workers    int           `json:"workers"`
-	Rounds     int           `json:"rounds"`
+	Rounds     int           `json:"rounds"`      // the rounds asked for
+	RoundsDone int           `json:"rounds_done"` // the rounds finished: fewer after a hang or when ctx ended
 	Seed       uint64        `json:"seed"`
 	Ops        int64         `json:"operations"`
 	Violations []Count       `json:"violations"` // one entry per kind of the scenario, in order
@@ -122,6 +123,13 @@ func (s Scenario) Run(ctx context.Context, cfg Config) (Result, error) {
 		cfg.Rounds = r
 	}
 	rep := newReport(s.Kinds)
+	done, progress := 0, cfg.Progress
+	cfg.Progress = func(d, total int) { // called after every round, from this goroutine
+		done = d
+		if progress != nil {
+			progress(d, total)
+		}
+	}
 	runtime.GC() // so that the peak is this run's, not garbage of the last
 	mem := startPeakSampler()
 	start := time.Now()
@@ -133,6 +141,7 @@ func (s Scenario) Run(ctx context.Context, cfg Config) (Result, error) {
 		Impl:       cfg.Impl,
 		Workers:    cfg.Workers,
 		Rounds:     cfg.Rounds,
+		RoundsDone: done,
 		Seed:       cfg.Seed,
 		Ops:        rep.ops.Load(),
 		Violations: rep.counts(),

@@ -112,3 +112,34 @@ func TestPaddockManySeeds(t *testing.T) {
 		})
 	}
 }
+
+// TestDetectorsCatchBrokenPaddock: the detectors that find nothing on
+// paddock in TestPaddockManySeeds find the seed's bug when the paddock side
+// of a scenario is swapped for an implementation that has it (see
+// BreakPaddock), so their silence on paddock is not a check that cannot
+// fail. The executor scenario's paddock side has no broken twin; its
+// detectors are shown to fire on the naive port (naive_test.go).
+func TestDetectorsCatchBrokenPaddock(t *testing.T) {
+	defer scenario.ShrinkTimings(5 * time.Second)()
+	for _, name := range scenario.Names() {
+		want, ok := scenario.BrokenPaddock[name]
+		if !ok {
+			continue
+		}
+		t.Run(name, func(t *testing.T) {
+			s, _ := scenario.Lookup(name)
+			defer scenario.BreakPaddock(name)()
+			res, err := s.Run(context.Background(), scenario.Config{Impl: scenario.Paddock, Rounds: 5, Seed: 1})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, c := range res.Violations {
+				if c.Kind == want && c.N > 0 {
+					t.Logf("caught: %v", res.Violations)
+					return
+				}
+			}
+			t.Errorf("no %q in %v", want, res.Violations)
+		})
+	}
+}
