@@ -252,6 +252,11 @@ func TestPanicBecomesError(t *testing.T) {
 	if v, err := f.Result(ctx); v != 3 || err != nil {
 		t.Fatalf("got %v, %v, want 3, nil", v, err)
 	}
+	// A worker counts a task's outcome after its future resolved: read the
+	// counters once every worker ended.
+	if err := e.Shutdown(ctx, executor.ShutdownOptions{Wait: true}); err != nil {
+		t.Fatal(err)
+	}
 	if st := e.Stats(); st.PeakWorkers != 1 || st.Failed != 2 || st.Completed != 1 {
 		t.Fatalf("got %+v, want PeakWorkers 1, Failed 2, Completed 1", st)
 	}

@@ -111,18 +111,21 @@ func TestAsCompleted(t *testing.T) {
 		done := futureIn(t, "returned")
 		cancelled := futureIn(t, "cancelled")
 		fs := []executor.Waitable{p1.Future(), p2.Future(), done, cancelled, p1.Future(), done}
-		go func() {
-			time.Sleep(time.Millisecond)
-			_ = p2.SetResult(2)
-			time.Sleep(time.Millisecond)
-			_ = p1.SetResult(1)
-		}()
 		var got []executor.Waitable
 		for f, err := range executor.AsCompleted(testCtx(t), fs) {
 			if err != nil {
 				t.Fatal(err)
 			}
 			got = append(got, f)
+			// Finish the pending ones only once AsCompleted has
+			// subscribed (it yielded the already-final ones), from
+			// another goroutine, p2 first.
+			switch len(got) {
+			case 2:
+				go func() { _ = p2.SetResult(2) }()
+			case 3:
+				go func() { _ = p1.SetResult(1) }()
+			}
 		}
 		want := []executor.Waitable{done, cancelled, p2.Future(), p1.Future()}
 		if !slices.Equal(got, want) {
