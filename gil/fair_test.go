@@ -27,11 +27,14 @@ type fairness struct {
 	maxOthers []int           // per thread: the most holds by others between two of its holds
 }
 
-// busyThreads runs threads busy threads for run: each takes the lock, then
-// loops doing busy work and calling Yield (the eval loop's check), and
-// records every time it finds itself holding the lock after another thread
-// held it.
-func busyThreads[T any](t *testing.T, lk fairLock[T], threads int, run time.Duration) fairness {
+// busyThreads runs threads busy threads: each takes the lock, then loops
+// doing busy work and calling Yield (the eval loop's check), and records
+// every time it finds itself holding the lock after another thread held it.
+// They run for at least minRun, then until every thread got the lock back
+// fairMinRetake times or maxRun passed: how many holds fit in a time span
+// depends on the machine's load (a waiter's timer needs a CPU to ask for a
+// drop), so progress is awaited, not timed.
+func busyThreads[T any](t *testing.T, lk fairLock[T], threads int, minRun, maxRun time.Duration) fairness {
 	t.Helper()
 	var stop atomic.Bool
 	var wg sync.WaitGroup
@@ -43,6 +46,7 @@ func busyThreads[T any](t *testing.T, lk fairLock[T], threads int, run time.Dura
 	var order []int // holders in order, consecutive holds of one thread once; guarded by the lock
 	last := make([]time.Time, threads)
 	var busy atomic.Int64
+	var progressed atomic.Int64 // threads that got the lock back fairMinRetake times
 	held := func(i int) {
 		if n := len(order); n > 0 && order[n-1] == i {
 			return // still ours: Yield did not switch
@@ -50,7 +54,9 @@ func busyThreads[T any](t *testing.T, lk fairLock[T], threads int, run time.Dura
 		now := time.Now()
 		for k := len(order) - 1; k >= 0; k-- {
 			if order[k] == i {
-				f.retakes[i]++
+				if f.retakes[i]++; f.retakes[i] == fairMinRetake {
+					progressed.Add(1)
+				}
 				f.maxOthers[i] = max(f.maxOthers[i], len(order)-1-k)
 				f.gaps[i] = max(f.gaps[i], now.Sub(last[i]))
 				break
@@ -83,7 +89,10 @@ func busyThreads[T any](t *testing.T, lk fairLock[T], threads int, run time.Dura
 			t.Fatal(err)
 		}
 	}
-	time.Sleep(run)
+	time.Sleep(minRun)
+	for deadline := time.Now().Add(maxRun - minRun); progressed.Load() < int64(threads) && time.Now().Before(deadline); {
+		time.Sleep(10 * time.Millisecond)
+	}
 	stop.Store(true)
 	ended := make(chan struct{})
 	go func() { wg.Wait(); close(ended) }()
@@ -107,11 +116,14 @@ const stranded = time.Minute
 // Bounds of the fairness test. FIFO hand-off gives threads-1 other holds
 // between two holds of a thread (a free lock word means nobody is queued, so
 // no thread can take the lock before a queued waiter); allow twice that.
-// The time bound is generous: FIFO needs about threads-1 intervals.
+// The time bound is generous: FIFO needs about threads-1 intervals. The
+// threads run fairRun, then until each got the lock back fairMinRetake
+// times, for at most fairMaxRun.
 const (
 	fairThreads   = 4
 	fairInterval  = time.Millisecond
 	fairRun       = 300 * time.Millisecond
+	fairMaxRun    = 30 * time.Second
 	fairMaxOthers = 2 * (fairThreads - 1)
 	fairMaxGap    = 2 * time.Second
 	fairMinRetake = 2
@@ -122,7 +134,7 @@ func (f fairness) violations() []string {
 	var v []string
 	for i := range f.retakes {
 		if f.retakes[i] < fairMinRetake {
-			v = append(v, fmt.Sprintf("thread %d got the lock back %d times in %v, want at least %d", i, f.retakes[i], fairRun, fairMinRetake))
+			v = append(v, fmt.Sprintf("thread %d got the lock back %d times, want at least %d", i, f.retakes[i], fairMinRetake))
 		}
 		if f.maxOthers[i] > fairMaxOthers {
 			v = append(v, fmt.Sprintf("thread %d waited for %d other holds, want at most %d", i, f.maxOthers[i], fairMaxOthers))
@@ -152,7 +164,7 @@ func TestFairnessBusyThreads(t *testing.T) {
 	}
 	f := busyThreads(t, fairLock[*lifecycle.Thread]{
 		goThread: rt.Go, acquire: l.Acquire, yield: l.Yield, release: l.Release,
-	}, fairThreads, fairRun)
+	}, fairThreads, fairRun, fairMaxRun)
 	if err := finalize(t, rt); err != nil {
 		t.Fatal(err)
 	}
@@ -186,6 +198,11 @@ func TestForcedSwitchHandsOff(t *testing.T) {
 		close(holding)
 		for l.Stats().DropRequests == 0 {
 			time.Sleep(100 * time.Microsecond)
+		}
+		// From now on A, waiting behind B, must not ask B to drop: on a
+		// loaded machine B may hold the lock longer than 1 ms.
+		if err := l.SetSwitchInterval(time.Hour); err != nil {
+			t.Error(err)
 		}
 		order = append(order, "A before yield")
 		_ = l.Yield(th)

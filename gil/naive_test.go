@@ -108,7 +108,7 @@ func TestFairnessCatchesNaive(t *testing.T) {
 		}
 		f := busyThreads(t, fairLock[*naive.GILThread]{
 			goThread: rt.Go, acquire: g.Acquire, yield: g.Yield, release: g.Release,
-		}, fairThreads, fairRun)
+		}, fairThreads, fairRun, fairRun)
 		if v := f.violations(); len(v) > 0 {
 			t.Logf("run %d: caught: %q", run, v)
 			return
