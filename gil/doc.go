@@ -100,10 +100,14 @@
 // once, never while its thread holds the lock past check 3, and always by
 // the time the thread is stopped and out of the lock.
 //
-// A daemon stopped at one
-// of lifecycle's own safe points ([lifecycle.Thread.Sleep],
-// [lifecycle.Thread.CheckExit]) while it holds the lock gives it back before
-// it parks: [New] registers that with [lifecycle.Runtime.OnStop]. A stopped thread parks
+// A daemon stopped at one of lifecycle's own safe points
+// ([lifecycle.Thread.Sleep], [lifecycle.Thread.CheckExit]) while it holds
+// the lock gives it back before it parks: [New] registers that with
+// [lifecycle.Runtime.OnStop]. The same hook gives the lock back when a
+// thread's goroutine ends holding it (it returned, panicked or called
+// runtime.Goexit without a Release), as an exiting CPython thread drops the
+// GIL, rather than leave every other thread waiting for a thread that is
+// gone. A stopped thread parks
 // (see the lifecycle package doc for why it does not unwind); a deferred
 // Release that runs when the runtime is reaped does nothing, since the stop
 // already gave the lock back. A non-daemon thread still running after its

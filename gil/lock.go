@@ -105,7 +105,10 @@ func (l *Lock) unlock(t *lifecycle.Thread) {
 // stopped runs on a daemon's goroutine when finalization stops it at a safe
 // point of lifecycle (Thread.Sleep, Thread.CheckExit) while it still holds
 // the lock: the lock is given back before the goroutine parks. The stops
-// inside Acquire and Yield give it back themselves, first. Only t's own
+// inside Acquire and Yield give it back themselves, first. It also runs
+// when any thread's goroutine ends: one that returns, panics or calls
+// runtime.Goexit holding the lock gives it back, as an exiting CPython
+// thread drops the GIL, instead of leaving every other thread waiting. Only t's own
 // goroutine makes t the holder (a hand-off to t happens while t waits in
 // Acquire, which is not a safe point of lifecycle), so the test is stable.
 func (l *Lock) stopped(t *lifecycle.Thread) {

@@ -39,8 +39,11 @@ func (e *JoinError) Unwrap() error { return e.Err }
 //  7. release their thread states (an attached thread's at its Detach, a
 //     registered lock's holder's when it gives the lock back).
 //
-// Steps 5 to 7 run on the JoinError path too, so daemons stop either way.
-// Finalize is idempotent: the first call runs it; any other call waits for
+// Steps 5 to 7 run on the JoinError path too, so daemons stop either way,
+// and when a hook calls runtime.Goexit: Goexit ends the calling goroutine
+// whatever Finalize does, so the hooks after that one are not run, but
+// steps 5 to 7 still run on the way out and Finalize's result, seen by any
+// other call, is an error naming the hook. Finalize is idempotent: the first call runs it; any other call waits for
 // it and returns the same result, or the cause of its own ctx if that ends
 // first. Finalize must not be called from a non-daemon goroutine of r, which
 // it would wait for forever.
@@ -59,7 +62,14 @@ func (r *Runtime) Finalize(ctx context.Context) error {
 		}
 	}
 	schedpoint.Point("lifecycle.finalize.begun")
-	err := runHooks(ctx, "BeforeJoin", beforeJoin)
+	var err, exited error // exited: the Goexit of a hook, set as the goroutine unwinds
+	finished := false
+	defer func() {
+		if !finished { // a hook called runtime.Goexit
+			r.finish(errors.Join(err, exited))
+		}
+	}()
+	err = runHooks(ctx, "BeforeJoin", beforeJoin, &exited)
 	schedpoint.Point("lifecycle.finalize.beforeJoin")
 	if jerr := r.join(ctx); jerr != nil {
 		err = errors.Join(err, jerr)
@@ -67,16 +77,26 @@ func (r *Runtime) Finalize(ctx context.Context) error {
 		r.mu.Lock()
 		atExit := slices.Clone(r.atExit)
 		r.mu.Unlock()
-		err = errors.Join(err, runHooks(ctx, "AtExit", atExit))
+		err = errors.Join(err, runHooks(ctx, "AtExit", atExit, &exited))
 	}
+	finished = true
+	r.finish(err)
+	return err
+}
+
+// finish is Finalize's steps 5 to 7, and the publication of its result.
+func (r *Runtime) finish(err error) {
 	schedpoint.Point("lifecycle.finalize.beforeFlag")
 	r.finalizing.Store(true)
 	schedpoint.Point("lifecycle.finalize.afterFlag")
 	r.stopDaemons()
 	r.finErr = err
 	close(r.finDone)
-	return err
 }
+
+// joinSnapshotTaken, if set (by this package's tests only), runs in join
+// once it listed the threads to wait for.
+var joinSnapshotTaken func()
 
 // join waits for the non-daemon threads registered before begun was set;
 // none can be added after it.
@@ -87,6 +107,9 @@ func (r *Runtime) join(ctx context.Context) error {
 		threads = append(threads, t)
 	}
 	r.mu.Unlock()
+	if joinSnapshotTaken != nil {
+		joinSnapshotTaken()
+	}
 	for i, t := range threads {
 		select {
 		case <-t.done:
@@ -98,6 +121,9 @@ func (r *Runtime) join(ctx context.Context) error {
 				default:
 					running = append(running, u.name)
 				}
+			}
+			if len(running) == 0 {
+				return nil // all ended as ctx did: select picked either
 			}
 			slices.Sort(running)
 			return &JoinError{Running: running, Err: context.Cause(ctx)}
@@ -128,22 +154,29 @@ func (r *Runtime) stopDaemons() {
 	}
 }
 
-// runHooks runs hooks last-in first-out, turning panics into errors.
-func runHooks(ctx context.Context, kind string, hooks []*hook) error {
+// runHooks runs hooks last-in first-out, turning panics into errors. A
+// hook that calls runtime.Goexit ends the calling goroutine; exited is then
+// set, as it unwinds, to an error naming the hook.
+func runHooks(ctx context.Context, kind string, hooks []*hook, exited *error) error {
 	var errs []error
 	for i := len(hooks) - 1; i >= 0; i-- {
-		if err := runHook(ctx, kind, i, hooks[i]); err != nil {
+		if err := runHook(ctx, kind, i, hooks[i], exited); err != nil {
 			errs = append(errs, err)
 		}
 	}
 	return errors.Join(errs...)
 }
 
-func runHook(ctx context.Context, kind string, i int, h *hook) (err error) {
+func runHook(ctx context.Context, kind string, i int, h *hook, exited *error) (err error) {
+	returned := false
 	defer func() {
 		if v := recover(); v != nil {
 			err = fmt.Errorf("lifecycle: %s hook %d panicked: %v", kind, i, v)
+		} else if !returned {
+			*exited = fmt.Errorf("lifecycle: %s hook %d called runtime.Goexit; the hooks after it did not run", kind, i)
 		}
 	}()
-	return h.fn(ctx)
+	err = h.fn(ctx)
+	returned = true
+	return err
 }

@@ -86,7 +86,17 @@ func RunWith(opts Options, main func(ctx context.Context) error) int {
 	watcher.Go(func() { watchSignals(sigs, done, log, exit) })
 
 	mainErr := make(chan error, 1)
-	go func() { mainErr <- main(ctx) }()
+	go func() {
+		returned := false
+		defer func() {
+			if !returned { // runtime.Goexit; a panic goes on and ends the program
+				mainErr <- errors.New("lifecycle: main called runtime.Goexit")
+			}
+		}()
+		err := main(ctx)
+		returned = true
+		mainErr <- err
+	}()
 	var err error
 	returned := false
 	select {

@@ -119,11 +119,21 @@ func (r *Runtime) start(name string, daemon bool, fn func(*Thread)) error {
 func (r *Runtime) run(t *Thread, set map[*Thread]struct{}, fn func(*Thread)) {
 	defer r.all.Done()
 	defer func() {
+		// The OnStop hooks give back a lock the goroutine still holds, as
+		// CPython's exiting thread drops the GIL. For a stopped daemon,
+		// ended by Reap, they already ran before it parked.
+		if !t.Stopped() {
+			for _, h := range r.stopHooks() {
+				h(t)
+			}
+		}
+		// done closes first: once Thread(id) reports the goroutine gone,
+		// Finalize's join finds it ended.
+		close(t.done)
 		r.mu.Lock()
 		delete(set, t)
 		delete(r.byID, t.id)
 		r.mu.Unlock()
-		close(t.done)
 	}()
 	fn(t)
 }
@@ -179,11 +189,14 @@ func (r *Runtime) BeforeJoin(fn func(context.Context) error) (unregister func(),
 }
 
 // OnStop registers fn to run on a daemon's own goroutine when finalization
-// stops it at a safe point, before it parks. A lock implementation (gil.New
-// registers one) uses it to give back a lock the thread still holds, since a
-// goroutine parked while holding a lock would leave every other thread
-// waiting for it forever. fn must not block and must not reach a safe point.
-// Registration is accepted at any time and lasts as long as r.
+// stops it at a safe point, before it parks, and on the goroutine of any
+// other thread of r when its function ends (it returns, panics or calls
+// runtime.Goexit), before Finalize's join can see it ended: once per
+// thread either way. A lock implementation (gil.New registers one) uses it
+// to give back a lock the thread still holds, since a goroutine parked or
+// gone while holding a lock would leave every other thread waiting for it
+// forever. fn must not block and must not reach a safe point. Registration
+// is accepted at any time and lasts as long as r.
 func (r *Runtime) OnStop(fn func(*Thread)) {
 	if fn == nil {
 		panic("lifecycle: nil OnStop hook")

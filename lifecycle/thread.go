@@ -176,8 +176,10 @@ func (t *Thread) attachSlow() bool {
 
 // Detach records that the thread gave the runtime's lock back. When the
 // thread is SHUTTING_DOWN, this is the moment its thread state is released
-// (Finalize leaves an attached thread's state to its holder). It panics if
-// the thread is not attached or its state was released.
+// (Finalize leaves an attached thread's state to its holder), unless the
+// thread still holds a lock registered with [Runtime.RegisterLock], whose
+// giving back releases it then. It panics if the thread is not attached or
+// its state was released.
 func (t *Thread) Detach() {
 	if !t.bits.CompareAndSwap(bitAttached, 0) { // the common case, inlined
 		t.detachSlow()
@@ -194,7 +196,9 @@ func (t *Thread) detachSlow() {
 			panic("lifecycle: thread " + t.name + " detached but not attached")
 		}
 		nb := b &^ bitAttached
-		if nb&bitShuttingDown != 0 {
+		// Only this goroutine makes t a registered lock's holder, so the
+		// probe is stable here.
+		if nb&bitShuttingDown != 0 && !t.rt.holdsLock(t) {
 			nb |= bitReleased
 		}
 		if t.bits.CompareAndSwap(b, nb) {

@@ -1,0 +1,132 @@
+package lifecycle_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/paddock-go/paddock/lifecycle"
+)
+
+// A hook that calls runtime.Goexit ends Finalize's goroutine, but the
+// shutdown still completes: the finalizing flag is set, daemons stop, and
+// every later Finalize returns an error naming the hook. Before, the flag
+// was never set, daemons ran on, and a second Finalize waited until its ctx
+// ended ("context deadline exceeded"), and Reap panicked.
+func TestGoexitInHookFinishesFinalize(t *testing.T) {
+	t.Parallel()
+	for _, kind := range []string{"AtExit", "BeforeJoin"} {
+		rt := lifecycle.New()
+		stopped := make(chan struct{})
+		if err := rt.GoDaemon("d", func(th *lifecycle.Thread) {
+			defer close(stopped) // runs when Reap ends the parked daemon
+			for {
+				th.Sleep(time.Millisecond)
+			}
+		}); err != nil {
+			t.Fatal(err)
+		}
+		later := false
+		hook := func(context.Context) error { runtime.Goexit(); return nil }
+		var err error
+		if kind == "AtExit" {
+			err = errors.Join(rt.AtExit(func(context.Context) error { later = true; return nil }), rt.AtExit(hook))
+		} else {
+			_, err1 := rt.BeforeJoin(func(context.Context) error { later = true; return nil })
+			_, err2 := rt.BeforeJoin(hook)
+			err = errors.Join(err1, err2)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		ended := make(chan struct{})
+		go func() {
+			defer close(ended)
+			_ = rt.Finalize(context.Background())
+		}()
+		<-ended
+		if !rt.Finalizing() {
+			t.Errorf("%s: the finalizing flag is not set after a hook's Goexit", kind)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		err = rt.Finalize(ctx)
+		if err == nil || !strings.Contains(err.Error(), kind+" hook 1 called runtime.Goexit") {
+			t.Errorf("%s: second Finalize: %v, want the hook's Goexit named", kind, err)
+		}
+		if later {
+			t.Errorf("%s: the hook registered before the exiting one ran on the exiting goroutine", kind)
+		}
+		if err := rt.Reap(ctx); err != nil {
+			t.Errorf("%s: Reap: %v", kind, err)
+		}
+		cancel()
+		<-stopped
+	}
+}
+
+// Every non-daemon goroutine ended as Finalize's ctx did: Finalize joined
+// them all and returns nil, with the AtExit hooks run, whichever of the two
+// the join's select sees first. The hook makes the goroutine end after the
+// join listed it and before it waits, with ctx already cancelled. Before,
+// Finalize returned a JoinError naming no goroutine ("0 non-daemon
+// goroutine(s) still running") whenever the select picked ctx, and skipped
+// the hooks; 40 tries pass by chance with probability 2^-40. Not parallel:
+// the hook is global.
+func TestFinalizeAllEndedAsCtxEnds(t *testing.T) {
+	for range 40 {
+		rt := lifecycle.New()
+		release, id := make(chan struct{}), make(chan uint64, 1)
+		if err := rt.Go("w", func(th *lifecycle.Thread) { id <- th.ID(); <-release }); err != nil {
+			t.Fatal(err)
+		}
+		w := <-id
+		ran := false
+		if err := rt.AtExit(func(context.Context) error { ran = true; return nil }); err != nil {
+			t.Fatal(err)
+		}
+		restore := lifecycle.SetJoinSnapshotHook(func() {
+			close(release)
+			for rt.Thread(w) != nil { // gone from Thread only after its end
+				runtime.Gosched()
+			}
+		})
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		err := rt.Finalize(ctx)
+		restore()
+		if err != nil || !ran {
+			t.Fatalf("Finalize: %v, AtExit ran %v; want nil and true: every goroutine had ended", err, ran)
+		}
+		if err := rt.Reap(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// main calling runtime.Goexit: RunWith finalizes and returns exit code 1
+// instead of waiting forever for a result.
+func TestRunWithMainGoexit(t *testing.T) {
+	t.Parallel()
+	rt := lifecycle.New()
+	code := make(chan int, 1)
+	go func() {
+		code <- lifecycle.RunWith(lifecycle.Options{Runtime: rt, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))},
+			func(context.Context) error { runtime.Goexit(); return nil })
+	}()
+	select {
+	case c := <-code:
+		if c != lifecycle.ExitError || !rt.Finalizing() {
+			t.Errorf("RunWith returned %d, finalizing %v; want %d and true", c, rt.Finalizing(), lifecycle.ExitError)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("RunWith still running 20 s after main called runtime.Goexit")
+	}
+	if err := rt.Reap(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+}
