@@ -62,19 +62,19 @@
 //
 // Measured catch rates of single quick runs (`paddock verify --impl naive
 // --seed N`, N = 1..40, built without -race, on a 2-core machine shared
-// with other work):
+// with other work; last measured at cf57c50):
 //
-//   - arena: lost blocks and two owners in 40 of 40 runs, a write after
-//     return in 39 of 40.
-//   - freelist: two owners and the port's own "FreeList is corrupt"
-//     panic in 40 of 40 runs. The corrupted-data and Len <= Cap checks did
-//     not fire: the owner claim catches a shared object before its data is
+//   - arena: lost blocks and two owners in 39 of 40 runs (the other run
+//     saw nothing).
+//   - freelist: the port's own "FreeList is corrupt" panic in 40 of 40
+//     runs, two owners in 38. The corrupted-data and Cap checks did not
+//     fire: the owner claim catches a shared object before its data is
 //     written, and the port's split never passes its bound.
 //   - gil: a released thread state used, the lock held by a daemon after
 //     finalization, and a hang in 40 of 40 runs.
 //   - executor: the seed's own race, a worker started after the exit
 //     hook's shutdown began, in 40 of 40 runs; a worker not joined and a
-//     task running after Finalize in 36 of 40; a future never resolved in
+//     task running after Finalize in 37 of 40; a future never resolved in
 //     35 of 40. Before g()'s script got its reporter-sized window the
 //     seed's race showed in 37 of 40 runs (unresolved futures in 40).
 //
