@@ -49,7 +49,8 @@ type Runtime struct {
 	finalizing atomic.Bool                          // written once by Finalize, read by safe points
 	stopping   chan struct{}                        // closed by Finalize when daemons are marked
 	reap       chan struct{}                        // closed by Reap: parked daemons end
-	reapOnce   sync.Once                            // guards closing reap
+	reapOnce   sync.Once                            // guards closing reap and starting the waiter of allEnded
+	allEnded   chan struct{}                        // closed once every goroutine started has ended; made by the first Reap
 	stopped    atomic.Int64                         // daemons parked at a safe point; written by them
 	all        sync.WaitGroup                       // every goroutine started; waited by Reap
 }
@@ -267,7 +268,8 @@ func (r *Runtime) Begun() bool { return r.begun.Load() }
 // have run and daemon threads must exit at their next safe point.
 func (r *Runtime) Finalizing() bool { return r.finalizing.Load() }
 
-// Stopped returns how many daemon goroutines are parked at a safe point.
+// Stopped returns how many daemon goroutines finalization stopped at a safe
+// point: parked until Reap ends them, and still counted after.
 func (r *Runtime) Stopped() int { return int(r.stopped.Load()) }
 
 // Reap ends the daemon goroutines parked at a safe point, with
@@ -282,14 +284,19 @@ func (r *Runtime) Reap(ctx context.Context) error {
 	default:
 		panic("lifecycle: Reap before Finalize finished")
 	}
-	r.reapOnce.Do(func() { close(r.reap) })
-	ended := make(chan struct{})
-	go func() {
-		r.all.Wait()
-		close(ended)
-	}()
+	// One waiter for all calls: a Reap whose ctx ends leaves it behind
+	// only while some goroutine of r is still running, and the next Reap
+	// waits on it again.
+	r.reapOnce.Do(func() {
+		close(r.reap)
+		r.allEnded = make(chan struct{})
+		go func() {
+			r.all.Wait()
+			close(r.allEnded)
+		}()
+	})
 	select {
-	case <-ended:
+	case <-r.allEnded:
 		return nil
 	case <-ctx.Done():
 		return context.Cause(ctx)
