@@ -327,3 +327,23 @@ func TestVerifyJSON(t *testing.T) {
 		}
 	}
 }
+
+// TestVerifyStoppedEarly: when a run stops (here ctx is already cancelled,
+// as by an interrupt), verify still prints the table of what finished and
+// says it stopped early, and exits non-zero.
+func TestVerifyStoppedEarly(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	var stdout, stderr bytes.Buffer
+	err := run(ctx, []string{"verify", "--scenario", "freelist", "--impl", "paddock", "--rounds", "2"}, &stdout, &stderr)
+	if got := exitCode(err); got != 1 {
+		t.Errorf("exit %d (%v), want 1", got, err)
+	}
+	if !strings.Contains(stdout.String(), "SCENARIO") || !strings.Contains(stdout.String(), "stopped early: verify freelist/paddock: context canceled") {
+		t.Errorf("stdout lacks the table or the early stop:\n%s", stdout.String())
+	}
+	if !strings.Contains(stderr.String(), "stopped after 0 of 2 rounds") {
+		t.Errorf("stderr lacks how far the run got:\n%s", stderr.String())
+	}
+}

@@ -96,8 +96,9 @@ type verifyReport struct {
 	Note       string            `json:"note,omitempty"`
 	Results    []scenario.Result `json:"-"`
 	Rows       []jsonRow         `json:"results"`
-	OK         bool              `json:"ok"`      // no paddock result had a violation
-	Summary    []string          `json:"summary"` // what the run showed, in words (see summarize)
+	OK         bool              `json:"ok"`              // no paddock result had a violation
+	Summary    []string          `json:"summary"`         // what the run showed, in words (see summarize)
+	Error      string            `json:"error,omitempty"` // why verify stopped before running everything
 	// sizes are the flags besides --scenario, --impl and --seed that decide
 	// the workload, for the replay hint.
 	sizes string
@@ -125,6 +126,8 @@ func runVerify(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		rep.Note = raceSkipNote
 	}
 	prog := newProgress(stderr)
+	var runErr error
+jobs:
 	for _, s := range opt.scenarios {
 		for _, impl := range impls {
 			cfg := scenario.Config{
@@ -137,7 +140,11 @@ func runVerify(ctx context.Context, args []string, stdout, stderr io.Writer) err
 			res, err := s.Run(ctx, cfg)
 			prog.finish(label, res, err)
 			if err != nil {
-				return fmt.Errorf("verify %s: %w", label, err)
+				// Show what finished before: the run that stopped is not
+				// in the table, and the exit status is an error.
+				runErr = fmt.Errorf("verify %s: %w", label, err)
+				rep.Error = runErr.Error()
+				break jobs
 			}
 			rep.Results = append(rep.Results, res)
 		}
@@ -151,6 +158,9 @@ func runVerify(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	if err != nil {
 		return err
+	}
+	if runErr != nil {
+		return runErr
 	}
 	if !rep.OK {
 		return errFailed
@@ -195,6 +205,9 @@ func summarize(rep verifyReport) []string {
 			lines = append(lines, fmt.Sprintf("naive: the %s race was not reproduced in %d rounds, so this run does not show that its detectors work; try another --seed, or --full.",
 				r.Scenario, r.RoundsDone))
 		}
+	}
+	if rep.Error != "" {
+		lines = append(lines, "stopped early: "+rep.Error+"; the table shows the runs that finished before.")
 	}
 	switch {
 	case !ranPaddock:
