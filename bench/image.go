@@ -21,6 +21,7 @@ const BytesPerPixel = 4
 // to take it back (a *[]byte for sync.Pool, a *ByteBuffer, or nil).
 type Buf struct {
 	B      []byte
+	Fresh  bool // made by the Get that returned it, so already zero
 	handle any
 }
 
@@ -52,7 +53,9 @@ func (im *Image) Alloc(p BlockPool, lines, linesize, blockSize int) {
 		n := min(perBlock, lines-y)
 		blk := p.Get(n * linesize)
 		mem := blk.B[:n*linesize]
-		clear(mem)
+		if !blk.Fresh { // a new block is zero already: paddock's arena does not clear it either
+			clear(mem)
+		}
 		for i := range n {
 			im.rows = append(im.rows, mem[i*linesize:(i+1)*linesize:(i+1)*linesize])
 		}
@@ -88,11 +91,12 @@ type SyncPoolBlocks struct{ pool sync.Pool }
 // Get implements BlockPool.
 func (s *SyncPoolBlocks) Get(n int) Buf {
 	p, _ := s.pool.Get().(*[]byte)
-	if p == nil || cap(*p) < n {
+	fresh := p == nil || cap(*p) < n
+	if fresh {
 		b := make([]byte, n)
 		p = &b
 	}
-	return Buf{B: (*p)[:n], handle: p}
+	return Buf{B: (*p)[:n], Fresh: fresh, handle: p}
 }
 
 // Put implements BlockPool.
@@ -104,18 +108,20 @@ type ByteBufferBlocks struct{ pool bytebufferpool.Pool }
 // Get implements BlockPool.
 func (s *ByteBufferBlocks) Get(n int) Buf {
 	bb := s.pool.Get()
-	if cap(bb.B) < n {
+	fresh := cap(bb.B) < n
+	if fresh {
 		bb.B = make([]byte, n)
 	}
 	bb.B = bb.B[:n]
-	return Buf{B: bb.B, handle: bb}
+	return Buf{B: bb.B, Fresh: fresh, handle: bb}
 }
 
 // Put implements BlockPool.
 func (s *ByteBufferBlocks) Put(b Buf) { s.pool.Put(b.handle.(*bytebufferpool.ByteBuffer)) }
 
 // GoBufferBlocks is a BlockPool on libp2p/go-buffer-pool (power-of-two size
-// classes, each a sync.Pool).
+// classes, each a sync.Pool). It does not say whether a buffer is new, so
+// every block is cleared.
 type GoBufferBlocks struct{ pool bufpool.BufferPool }
 
 // Get implements BlockPool.
@@ -128,7 +134,10 @@ func (s *GoBufferBlocks) Put(b Buf) { s.pool.Put(b.B) }
 type MutexArenaBlocks struct{ Arena *MutexArena }
 
 // Get implements BlockPool.
-func (s MutexArenaBlocks) Get(n int) Buf { return Buf{B: s.Arena.Get(n)} }
+func (s MutexArenaBlocks) Get(n int) Buf {
+	b, fresh := s.Arena.get(n)
+	return Buf{B: b, Fresh: fresh}
+}
 
 // Put implements BlockPool.
 func (s MutexArenaBlocks) Put(b Buf) { s.Arena.Put(b.B) }
@@ -138,7 +147,7 @@ func (s MutexArenaBlocks) Put(b Buf) { s.Arena.Put(b.B) }
 type MakeBlocks struct{}
 
 // Get implements BlockPool.
-func (MakeBlocks) Get(n int) Buf { return Buf{B: make([]byte, n)} }
+func (MakeBlocks) Get(n int) Buf { return Buf{B: make([]byte, n), Fresh: true} }
 
 // Put implements BlockPool.
 func (MakeBlocks) Put(Buf) {}

@@ -25,6 +25,12 @@ type MutexArena struct {
 // Get returns a block of n bytes, from the cache when it holds one.
 // Its contents are whatever the last user left.
 func (m *MutexArena) Get(n int) []byte {
+	b, _ := m.get(n)
+	return b
+}
+
+// get is Get that also reports whether the block is new (so zero).
+func (m *MutexArena) get(n int) (b []byte, fresh bool) {
 	m.mu.Lock()
 	if k := len(m.pool); k > 0 {
 		b := m.pool[k-1]
@@ -33,15 +39,15 @@ func (m *MutexArena) Get(n int) []byte {
 		if cap(b) < n {
 			m.reallocated++
 			m.mu.Unlock()
-			return make([]byte, n)
+			return make([]byte, n), true
 		}
 		m.reused++
 		m.mu.Unlock()
-		return b[:n]
+		return b[:n], false
 	}
 	m.allocated++
 	m.mu.Unlock()
-	return make([]byte, n)
+	return make([]byte, n), true
 }
 
 // Put returns a block to the cache, or drops it when BlocksMax are cached.
