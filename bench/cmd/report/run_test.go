@@ -82,14 +82,18 @@ func TestFromErrors(t *testing.T) {
 	if err := os.WriteFile(bad, []byte("BenchmarkX/impl=a 1 x ns/op\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	for _, tc := range []struct{ file, want string }{
-		{empty, "no benchmark results"},
-		{bad, "line 1"},
-		{filepath.Join(dir, "missing.txt"), "no such file"},
+	for _, tc := range []struct{ file, want, warn string }{
+		{empty, "no benchmark results", ""},
+		{bad, "no benchmark results", "report: skipped line 1: "},
+		{filepath.Join(dir, "missing.txt"), "no such file", ""},
 	} {
-		err := run(context.Background(), []string{"-from", tc.file, "-out", dir}, io.Discard, io.Discard)
+		var stderr strings.Builder
+		err := run(context.Background(), []string{"-from", tc.file, "-out", dir}, io.Discard, &stderr)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: got %v, want an error containing %q", filepath.Base(tc.file), err, tc.want)
+		}
+		if !strings.Contains(stderr.String(), tc.warn) {
+			t.Errorf("%s: stderr %q, want it to contain %q", filepath.Base(tc.file), stderr.String(), tc.warn)
 		}
 	}
 }
@@ -134,8 +138,8 @@ func TestPlan(t *testing.T) {
 		{"quick", options{}, []step{
 			{`^Benchmark(Arena|ArenaImage|Freelist|GIL)$`, "100ms", 1},
 			{`^BenchmarkExecutor$/^load=(noop10k|spin10us)$`, "100ms", 1},
-			{`^BenchmarkExecutor$/^load=burst1M$`, "1x", 1},
-			{`^BenchmarkExecutorShutdown$`, "1x", 1},
+			{`^BenchmarkExecutor$/^load=burst1M$`, "2x", 1},
+			{`^BenchmarkExecutorShutdown$`, "2x", 1},
 		}},
 		{"full", options{full: true}, []step{
 			{`^Benchmark(Arena|ArenaImage|Freelist|GIL)$`, "1s", 6},
@@ -170,7 +174,7 @@ func TestGoTestArgs(t *testing.T) {
 func TestModeLine(t *testing.T) {
 	t.Parallel()
 	o := options{cpu: "1,2,8"}
-	if got, want := modeLine(o, plan(o)), "quick (-cpu 1,2,8, -benchtime 100ms×1 / 1x×1)"; got != want {
+	if got, want := modeLine(o, plan(o)), "quick (-cpu 1,2,8, -benchtime 100ms×1 / 2x×1)"; got != want {
 		t.Errorf("got %q, want %q", got, want)
 	}
 }

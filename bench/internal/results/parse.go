@@ -26,12 +26,15 @@ type Set struct {
 	Results []Result
 	Config  map[string]string
 	Keys    []string // configuration keys in order of first appearance
+	Skipped []string // "line N: why" for each result line that could not be parsed
 }
 
 // Parse reads the Go benchmark format. Lines that are neither configuration
 // nor results (PASS, ok, test output) are skipped, as benchstat skips them.
-// A line that starts like a result but cannot be parsed is an error naming
-// its line number.
+// A line that starts like a result but cannot be parsed (a failed
+// benchmark's "BenchmarkX-2 --- FAIL", a run cut short after its name) is
+// skipped too and recorded in Set.Skipped with its line number, as
+// benchstat warns and goes on; one bad line does not hide the others.
 func Parse(r io.Reader) (*Set, error) {
 	set := &Set{Config: map[string]string{}}
 	sc := bufio.NewScanner(r)
@@ -50,7 +53,8 @@ func Parse(r io.Reader) (*Set, error) {
 		}
 		res, err := parseResult(line)
 		if err != nil {
-			return nil, fmt.Errorf("line %d: %w", lineNo, err)
+			set.Skipped = append(set.Skipped, fmt.Sprintf("line %d: %v", lineNo, err))
+			continue
 		}
 		set.Results = append(set.Results, res)
 	}

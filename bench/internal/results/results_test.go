@@ -112,12 +112,15 @@ func TestParseNames(t *testing.T) {
 	}
 }
 
-func TestParseSkipsAndErrors(t *testing.T) {
+// TestParseSkips: lines that are not results are skipped silently; result
+// lines that cannot be parsed are skipped with their line number and why,
+// and the good lines around them are kept.
+func TestParseSkips(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
 		input   string
 		results int
-		err     string // a substring of the error; "" for none
+		skipped string // a substring of the one skip reason; "" for none
 	}{
 		{"PASS\nok  \tpkg\t1.0s\n", 0, ""},
 		{"Benchmarking is fun\n", 0, ""},
@@ -128,15 +131,21 @@ func TestParseSkipsAndErrors(t *testing.T) {
 		{"BenchmarkX one 2 ns/op\n", 0, `iteration count "one"`},
 		{"BenchmarkX 0 2 ns/op\n", 0, "iteration count"},
 		{"BenchmarkX 1 two ns/op\n", 0, `value "two" of unit "ns/op"`},
+		{"BenchmarkX/impl=a-2 \t--- FAIL: BenchmarkX/impl=a-2\nBenchmarkX/impl=b-2 1 2 ns/op\n", 1, "line 1"},
 	} {
 		set, err := results.Parse(strings.NewReader(tc.input))
-		switch {
-		case tc.err == "" && err != nil:
+		if err != nil {
 			t.Errorf("%q: got error %v, want none", tc.input, err)
-		case tc.err != "" && (err == nil || !strings.Contains(err.Error(), tc.err)):
-			t.Errorf("%q: got error %v, want one containing %q", tc.input, err, tc.err)
-		case err == nil && len(set.Results) != tc.results:
+			continue
+		}
+		if len(set.Results) != tc.results {
 			t.Errorf("%q: got %d results, want %d", tc.input, len(set.Results), tc.results)
+		}
+		switch {
+		case tc.skipped == "" && len(set.Skipped) != 0:
+			t.Errorf("%q: skipped %q, want nothing", tc.input, set.Skipped)
+		case tc.skipped != "" && (len(set.Skipped) != 1 || !strings.Contains(set.Skipped[0], tc.skipped)):
+			t.Errorf("%q: skipped %q, want one line containing %q", tc.input, set.Skipped, tc.skipped)
 		}
 	}
 }
