@@ -126,15 +126,22 @@ func (p paddockFuture) isDone() bool { return p.f.IsDone() }
 // the runtime's BeforeJoin hook reaches first during Finalize). Both run
 // under the executor's lock, the first line of its defence; a Spawn seen
 // after ShutdownBegin is a worker started after shutdown, exactly as the
-// naive port's check sits where Python 3.8 starts a thread.
+// naive port's check sits where Python 3.8 starts a thread. Workers alive
+// are counted from the Spawn and WorkerExit hooks, as on the naive port,
+// not read from the executor's own Stats.
 func paddockExecutor(w *execWatch, workers int) (execSystem, error) {
 	rt := lifecycle.New()
 	e, err := executor.New(executor.WithMaxWorkers(workers), executor.WithRuntime(rt), executor.WithName("pool"))
 	if err != nil {
 		return execSystem{}, err
 	}
+	var alive atomic.Int64
 	exechook.Install(e, exechook.Hooks{
-		Spawn:         w.workerStarted,
+		Spawn: func(name string) {
+			alive.Add(1)
+			w.workerStarted(name)
+		},
+		WorkerExit:    func(string) { alive.Add(-1) },
 		ShutdownBegin: func() { w.shutdownBegan.Store(true) },
 	})
 	return execSystem{
@@ -146,7 +153,7 @@ func paddockExecutor(w *execWatch, workers int) (execSystem, error) {
 			return paddockFuture{f}, nil
 		},
 		finalize: rt.Finalize,
-		alive:    func() int { return e.Stats().Workers },
+		alive:    func() int { return int(alive.Load()) },
 		cleanup:  func() {},
 	}, nil
 }
