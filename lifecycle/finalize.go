@@ -43,9 +43,10 @@ func (e *JoinError) Unwrap() error { return e.Err }
 // and when a hook calls runtime.Goexit: Goexit ends the calling goroutine
 // whatever Finalize does, so the hooks after that one are not run, but
 // steps 5 to 7 still run on the way out and Finalize's result, seen by any
-// other call, is an error naming the hook. Finalize is idempotent: the first call runs it; any other call waits for
-// it and returns the same result, or the cause of its own ctx if that ends
-// first. Finalize must not be called from a non-daemon goroutine of r, which
+// other call, joins the errors of the hooks that ran with one naming that
+// hook. Finalize is idempotent: the first call runs it; any other call
+// waits for it and returns the same result, or the cause of its own ctx if
+// that ends first. Finalize must not be called from a non-daemon goroutine of r, which
 // it would wait for forever.
 func (r *Runtime) Finalize(ctx context.Context) error {
 	r.mu.Lock()
@@ -62,24 +63,28 @@ func (r *Runtime) Finalize(ctx context.Context) error {
 		}
 	}
 	schedpoint.Point("lifecycle.finalize.begun")
-	var err, exited error // exited: the Goexit of a hook, set as the goroutine unwinds
+	// errs gathers the hooks' and the join's errors as they come, so that
+	// they survive a hook's Goexit, which would lose a returned value;
+	// the Goexit itself is appended as the goroutine unwinds.
+	var errs []error
 	finished := false
 	defer func() {
 		if !finished { // a hook called runtime.Goexit
-			r.finish(errors.Join(err, exited))
+			r.finish(errors.Join(errs...))
 		}
 	}()
-	err = runHooks(ctx, "BeforeJoin", beforeJoin, &exited)
+	runHooks(ctx, "BeforeJoin", beforeJoin, &errs)
 	schedpoint.Point("lifecycle.finalize.beforeJoin")
 	if jerr := r.join(ctx); jerr != nil {
-		err = errors.Join(err, jerr)
+		errs = append(errs, jerr)
 	} else {
 		r.mu.Lock()
 		atExit := slices.Clone(r.atExit)
 		r.mu.Unlock()
-		err = errors.Join(err, runHooks(ctx, "AtExit", atExit, &exited))
+		runHooks(ctx, "AtExit", atExit, &errs)
 	}
 	finished = true
+	err := errors.Join(errs...)
 	r.finish(err)
 	return err
 }
@@ -154,29 +159,27 @@ func (r *Runtime) stopDaemons() {
 	}
 }
 
-// runHooks runs hooks last-in first-out, turning panics into errors. A
-// hook that calls runtime.Goexit ends the calling goroutine; exited is then
-// set, as it unwinds, to an error naming the hook.
-func runHooks(ctx context.Context, kind string, hooks []*hook, exited *error) error {
-	var errs []error
+// runHooks runs hooks last-in first-out and appends their errors to errs,
+// panics turned into errors. A hook that calls runtime.Goexit ends the
+// calling goroutine; an error naming it is appended as it unwinds.
+func runHooks(ctx context.Context, kind string, hooks []*hook, errs *[]error) {
 	for i := len(hooks) - 1; i >= 0; i-- {
-		if err := runHook(ctx, kind, i, hooks[i], exited); err != nil {
-			errs = append(errs, err)
-		}
+		runHook(ctx, kind, i, hooks[i], errs)
 	}
-	return errors.Join(errs...)
 }
 
-func runHook(ctx context.Context, kind string, i int, h *hook, exited *error) (err error) {
+func runHook(ctx context.Context, kind string, i int, h *hook, errs *[]error) {
 	returned := false
 	defer func() {
 		if v := recover(); v != nil {
-			err = fmt.Errorf("lifecycle: %s hook %d panicked: %v", kind, i, v)
+			*errs = append(*errs, fmt.Errorf("lifecycle: %s hook %d panicked: %v", kind, i, v))
 		} else if !returned {
-			*exited = fmt.Errorf("lifecycle: %s hook %d called runtime.Goexit; the hooks after it did not run", kind, i)
+			*errs = append(*errs, fmt.Errorf("lifecycle: %s hook %d called runtime.Goexit; the hooks after it did not run", kind, i))
 		}
 	}()
-	err = h.fn(ctx)
+	err := h.fn(ctx)
 	returned = true
-	return err
+	if err != nil {
+		*errs = append(*errs, err)
+	}
 }

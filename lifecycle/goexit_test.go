@@ -15,9 +15,11 @@ import (
 
 // A hook that calls runtime.Goexit ends Finalize's goroutine, but the
 // shutdown still completes: the finalizing flag is set, daemons stop, and
-// every later Finalize returns an error naming the hook. Before, the flag
-// was never set, daemons ran on, and a second Finalize waited until its ctx
-// ended ("context deadline exceeded"), and Reap panicked.
+// every later Finalize returns an error naming the hook, joined with the
+// errors of the hooks that ran before it. Before, the flag was never set,
+// daemons ran on, a second Finalize waited until its ctx ended ("context
+// deadline exceeded"), and Reap panicked; and then, with that fixed, the
+// earlier hooks' errors were lost with the Goexit.
 func TestGoexitInHookFinishesFinalize(t *testing.T) {
 	t.Parallel()
 	for _, kind := range []string{"AtExit", "BeforeJoin"} {
@@ -32,14 +34,19 @@ func TestGoexitInHookFinishesFinalize(t *testing.T) {
 			t.Fatal(err)
 		}
 		later := false
-		hook := func(context.Context) error { runtime.Goexit(); return nil }
+		hooks := []func(context.Context) error{ // registered in this order, run last-in first-out
+			func(context.Context) error { later = true; return nil },
+			func(context.Context) error { runtime.Goexit(); return nil },
+			func(context.Context) error { return errEarlier },
+		}
 		var err error
-		if kind == "AtExit" {
-			err = errors.Join(rt.AtExit(func(context.Context) error { later = true; return nil }), rt.AtExit(hook))
-		} else {
-			_, err1 := rt.BeforeJoin(func(context.Context) error { later = true; return nil })
-			_, err2 := rt.BeforeJoin(hook)
-			err = errors.Join(err1, err2)
+		for _, h := range hooks {
+			if kind == "AtExit" {
+				err = errors.Join(err, rt.AtExit(h))
+			} else {
+				_, e := rt.BeforeJoin(h)
+				err = errors.Join(err, e)
+			}
 		}
 		if err != nil {
 			t.Fatal(err)
@@ -55,8 +62,8 @@ func TestGoexitInHookFinishesFinalize(t *testing.T) {
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 		err = rt.Finalize(ctx)
-		if err == nil || !strings.Contains(err.Error(), kind+" hook 1 called runtime.Goexit") {
-			t.Errorf("%s: second Finalize: %v, want the hook's Goexit named", kind, err)
+		if err == nil || !strings.Contains(err.Error(), kind+" hook 1 called runtime.Goexit") || !errors.Is(err, errEarlier) {
+			t.Errorf("%s: second Finalize: %v, want the hook's Goexit named, and the earlier hook's error", kind, err)
 		}
 		if later {
 			t.Errorf("%s: the hook registered before the exiting one ran on the exiting goroutine", kind)
@@ -105,6 +112,38 @@ func TestFinalizeAllEndedAsCtxEnds(t *testing.T) {
 		if err := rt.Reap(context.Background()); err != nil {
 			t.Fatal(err)
 		}
+	}
+}
+
+var errEarlier = errors.New("the hook that ran before failed")
+
+// A hook calling runtime.Goexit under RunWith: Finalize runs on a goroutine
+// of its own, so RunWith still returns (exit code 1) instead of ending the
+// goroutine that called it, which under Run is the program's main
+// goroutine: the program never exited.
+func TestRunWithHookGoexit(t *testing.T) {
+	t.Parallel()
+	rt := lifecycle.New()
+	if err := rt.AtExit(func(context.Context) error { runtime.Goexit(); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	code := make(chan int, 1)
+	returned := make(chan bool, 1)
+	go func() {
+		ok := false
+		defer func() { returned <- ok }()
+		code <- lifecycle.RunWith(lifecycle.Options{Runtime: rt, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))},
+			func(context.Context) error { return nil })
+		ok = true
+	}()
+	if !<-returned {
+		t.Fatal("RunWith did not return: the hook's Goexit ended its caller's goroutine")
+	}
+	if c := <-code; c != lifecycle.ExitError {
+		t.Errorf("RunWith returned %d, want %d", c, lifecycle.ExitError)
+	}
+	if err := rt.Reap(context.Background()); err != nil {
+		t.Fatal(err)
 	}
 }
 

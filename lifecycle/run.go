@@ -90,7 +90,7 @@ func RunWith(opts Options, main func(ctx context.Context) error) int {
 		returned := false
 		defer func() {
 			if !returned { // runtime.Goexit; a panic goes on and ends the program
-				mainErr <- errors.New("lifecycle: main called runtime.Goexit")
+				mainErr <- errors.New("lifecycle: main ended without returning (runtime.Goexit)")
 			}
 		}()
 		err := main(ctx)
@@ -123,7 +123,7 @@ func RunWith(opts Options, main func(ctx context.Context) error) int {
 	if interrupted && errors.Is(err, context.Canceled) {
 		err = nil // main stopped because we asked it to
 	}
-	if ferr := rt.Finalize(fctx); ferr != nil {
+	if ferr := finalizeApart(fctx, rt); ferr != nil {
 		err = errors.Join(err, ferr)
 	}
 	if err != nil {
@@ -154,4 +154,25 @@ func watchSignals(sigs <-chan os.Signal, done <-chan struct{}, log *slog.Logger,
 			return
 		}
 	}
+}
+
+// finalizeApart runs rt.Finalize on a goroutine of its own and returns its
+// result. A hook that calls runtime.Goexit ends the goroutine Finalize runs
+// on; run on the caller's, the program's main goroutine under Run, it would
+// end main and never exit. Finalize completes its steps as that goroutine
+// unwinds, and a second call then returns the same result at once.
+func finalizeApart(ctx context.Context, rt *Runtime) error {
+	res := make(chan error, 1)
+	go func() {
+		returned := false
+		defer func() {
+			if !returned {
+				res <- rt.Finalize(context.Background()) // finished: returns its result
+			}
+		}()
+		err := rt.Finalize(ctx)
+		returned = true
+		res <- err
+	}()
+	return <-res
 }
