@@ -96,7 +96,7 @@ type verifyReport struct {
 	Note       string            `json:"note,omitempty"`
 	Results    []scenario.Result `json:"-"`
 	Rows       []jsonRow         `json:"results"`
-	OK         bool              `json:"ok"`              // no paddock result had a violation
+	OK         bool              `json:"ok"`              // every run finished, and no paddock result had a violation
 	Summary    []string          `json:"summary"`         // what the run showed, in words (see summarize)
 	Error      string            `json:"error,omitempty"` // why verify stopped before running everything
 	// sizes are the flags besides --scenario, --impl and --seed that decide
@@ -149,7 +149,7 @@ jobs:
 			rep.Results = append(rep.Results, res)
 		}
 	}
-	rep.OK = paddockClean(rep.Results)
+	rep.OK = paddockClean(rep.Results) && runErr == nil
 	rep.Summary = summarize(rep)
 	if opt.json {
 		err = renderJSON(stdout, rep)

@@ -142,6 +142,9 @@ func runArena(ctx context.Context, cfg Config, rep *Report) error {
 		deadline = time.Minute
 	}
 	for round := range cfg.Rounds {
+		if err := ctx.Err(); err != nil {
+			return context.Cause(ctx)
+		}
 		rotate := rng(cfg.Seed, round, -1).IntN(len(arenaSides))
 		ok, err := runWorkers(ctx, rep, cfg.Workers, deadline, fmt.Sprintf("arena round %d", round), func(w int) {
 			rnd := rng(cfg.Seed, round, w)

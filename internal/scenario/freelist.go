@@ -78,6 +78,9 @@ func runFreelist(ctx context.Context, cfg Config, rep *Report) error {
 		deadline = time.Minute
 	}
 	for round := range cfg.Rounds {
+		if err := ctx.Err(); err != nil {
+			return context.Cause(ctx)
+		}
 		l, err := newObjectList(cfg.Impl)
 		if err != nil {
 			return err
