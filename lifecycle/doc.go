@@ -93,7 +93,11 @@
 // conditions return errors: [ErrFinalizing], [*JoinError], a hook's error. A
 // panic in a goroutine started by Go or GoDaemon is not recovered: as for
 // any goroutine, it ends the program. A panic in a hook becomes an error of
-// Finalize.
+// Finalize. A hook that calls runtime.Goexit ends the goroutine running
+// Finalize, and the hooks after it do not run; Finalize still completes
+// its last steps (daemons stop) and its result names that hook. A thread
+// whose goroutine ends holding a lock registered with the runtime (the
+// gil) gives it back through the [Runtime.OnStop] hooks.
 //
 // # Example
 //

@@ -44,8 +44,10 @@ type Options struct {
 // returns, or a signal comes (main then gets until the timeout to return),
 // it finalizes [Default] with a timeout of [DefaultFinalizeTimeout]. A
 // second signal exits the process at once with code 130. Run returns the exit
-// code: 0, 1 when main or Finalize failed, 130 after a signal. It logs
-// through log/slog.
+// code: 0, 1 when main or Finalize failed (or main called runtime.Goexit),
+// 130 after a signal. It logs through log/slog. Finalize runs on a
+// goroutine of its own, so that a hook calling runtime.Goexit cannot end
+// the goroutine that called Run.
 func Run(main func(ctx context.Context) error) int { return RunWith(Options{}, main) }
 
 // RunWith is [Run] with options. An invalid option is logged and gives
