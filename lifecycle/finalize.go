@@ -46,8 +46,8 @@ func (e *JoinError) Unwrap() error { return e.Err }
 // other call, joins the errors of the hooks that ran with one naming that
 // hook. Finalize is idempotent: the first call runs it; any other call
 // waits for it and returns the same result, or the cause of its own ctx if
-// that ends first. Finalize must not be called from a non-daemon goroutine of r, which
-// it would wait for forever.
+// that ends first. Finalize must not be called from a non-daemon goroutine
+// of r, which it would wait for forever.
 func (r *Runtime) Finalize(ctx context.Context) error {
 	r.mu.Lock()
 	first := !r.begun.Load()
