@@ -87,18 +87,9 @@ func RunWith(opts Options, main func(ctx context.Context) error) int {
 	defer func() { close(done); watcher.Wait() }()
 	watcher.Go(func() { watchSignals(sigs, done, log, exit) })
 
-	mainErr := make(chan error, 1)
-	go func() {
-		returned := false
-		defer func() {
-			if !returned { // runtime.Goexit; a panic goes on and ends the program
-				mainErr <- errors.New("lifecycle: main ended without returning (runtime.Goexit)")
-			}
-		}()
-		err := main(ctx)
-		returned = true
-		mainErr <- err
-	}()
+	mainErr := goResult(func() error { return main(ctx) }, func() error {
+		return errors.New("lifecycle: main ended without returning (runtime.Goexit)")
+	})
 	var err error
 	returned := false
 	select {
@@ -125,7 +116,15 @@ func RunWith(opts Options, main func(ctx context.Context) error) int {
 	if interrupted && errors.Is(err, context.Canceled) {
 		err = nil // main stopped because we asked it to
 	}
-	if ferr := finalizeApart(fctx, rt); ferr != nil {
+	// Finalize runs on a goroutine of its own: a hook that calls
+	// runtime.Goexit ends the goroutine Finalize runs on, which here,
+	// under Run, would be the program's main, and it would never exit.
+	// Finalize completes its steps as that goroutine unwinds, and a second
+	// call then returns the same result at once.
+	ferrc := goResult(func() error { return rt.Finalize(fctx) }, func() error {
+		return rt.Finalize(context.Background())
+	})
+	if ferr := <-ferrc; ferr != nil {
 		err = errors.Join(err, ferr)
 	}
 	if err != nil {
@@ -158,23 +157,23 @@ func watchSignals(sigs <-chan os.Signal, done <-chan struct{}, log *slog.Logger,
 	}
 }
 
-// finalizeApart runs rt.Finalize on a goroutine of its own and returns its
-// result. A hook that calls runtime.Goexit ends the goroutine Finalize runs
-// on; run on the caller's, the program's main goroutine under Run, it would
-// end main and never exit. Finalize completes its steps as that goroutine
-// unwinds, and a second call then returns the same result at once.
-func finalizeApart(ctx context.Context, rt *Runtime) error {
+// goResult runs fn on a goroutine of its own and delivers its result on
+// the returned channel (buffered, so the goroutine never blocks on it).
+// When fn calls runtime.Goexit instead of returning, ifGoexit's result is
+// delivered as the goroutine unwinds. (A panic goes on and ends the
+// program; ifGoexit then runs too, to no effect.)
+func goResult(fn, ifGoexit func() error) <-chan error {
 	res := make(chan error, 1)
 	go func() {
 		returned := false
 		defer func() {
 			if !returned {
-				res <- rt.Finalize(context.Background()) // finished: returns its result
+				res <- ifGoexit()
 			}
 		}()
-		err := rt.Finalize(ctx)
+		err := fn()
 		returned = true
 		res <- err
 	}()
-	return <-res
+	return res
 }
