@@ -216,11 +216,12 @@ func summarize(rep verifyReport) []string {
 		lines = append(lines, "paddock: no violation.")
 	default:
 		lines = append(lines, fmt.Sprintf("paddock: FAILED in %s.", strings.Join(failed, ", ")))
+		goRun := "go run"
+		if rep.Sched != "" {
+			goRun = rep.Sched + " go run -tags schedtest"
+		}
 		for _, name := range failed {
-			cmd := fmt.Sprintf("go run ./cmd/paddock verify --scenario %s --impl paddock --seed %d", name, rep.Seed)
-			if rep.Sched != "" {
-				cmd = fmt.Sprintf("%s go run -tags schedtest ./cmd/paddock verify --scenario %s --impl paddock --seed %d", rep.Sched, name, rep.Seed)
-			}
+			cmd := fmt.Sprintf("%s ./cmd/paddock verify --scenario %s --impl paddock --seed %d", goRun, name, rep.Seed)
 			if rep.sizes != "" {
 				cmd += " " + rep.sizes
 			}
