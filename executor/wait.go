@@ -34,6 +34,9 @@ func (m WaitMode) String() string {
 // dedupe returns fs without repeats, in first-seen order.
 func dedupe(fs []Waitable) []Waitable {
 	if len(fs) < 2 {
+		if len(fs) == 1 && fs[0] == nil {
+			panic("executor: nil future")
+		}
 		return fs
 	}
 	seen := make(map[*core]struct{}, len(fs))
@@ -75,6 +78,22 @@ func subscribe(fs []Waitable) (final []Waitable, s *subscription) {
 	return final, s
 }
 
+// collected returns the futures already sent on ch, without waiting. A
+// caller whose ctx ended calls it before giving up, because a future that
+// became final before ctx ended may be in ch unread: select picks at random
+// between a ready ch and a ready ctx.Done().
+func (s *subscription) collected() []Waitable {
+	var fs []Waitable
+	for {
+		select {
+		case f := <-s.ch:
+			fs = append(fs, f)
+		default:
+			return fs
+		}
+	}
+}
+
 // cancel stops listening, so that no stale waiter stays on a future.
 func (s *subscription) cancel() {
 	for _, f := range s.pending {
@@ -84,9 +103,11 @@ func (s *subscription) cancel() {
 
 // Wait waits until the futures satisfy mode (see [WaitMode]) or ctx ends,
 // and returns those final and those not; a future given twice counts once.
-// When ctx ends first it returns the sets at that moment and
-// context.Cause(ctx). Like CPython's wait, it returns at once when the
-// condition already holds.
+// When ctx ends first it returns the sets at that moment, every future
+// that became final before ctx ended among the done ones, and
+// context.Cause(ctx), or a nil error if those futures satisfy mode after
+// all. Like CPython's wait, it returns at once when the condition already
+// holds.
 func Wait(ctx context.Context, fs []Waitable, mode WaitMode) (done, notDone []Waitable, err error) {
 	fs = dedupe(fs)
 	final, s := subscribe(fs)
@@ -112,7 +133,13 @@ func Wait(ctx context.Context, fs []Waitable, mode WaitMode) (done, notDone []Wa
 			got[f] = true
 			done = append(done, f)
 		case <-ctx.Done():
-			err = context.Cause(ctx)
+			for _, f := range s.collected() {
+				got[f] = true
+				done = append(done, f)
+			}
+			if !satisfied() {
+				err = context.Cause(ctx)
+			}
 			goto out
 		}
 	}
@@ -127,8 +154,9 @@ out:
 
 // AsCompleted yields each future once it is final: first those already
 // final, then the others in the order they complete; a future given twice
-// is yielded once. When ctx ends before all are final it yields a nil
-// future and an error "N (of M) futures unfinished" wrapping
+// is yielded once. When ctx ends before all are final it yields the
+// futures that became final before that and were not yielded yet, then a
+// nil future and an error "N (of M) futures unfinished" wrapping
 // context.Cause(ctx), and stops. Stopping the loop early is fine.
 func AsCompleted(ctx context.Context, fs []Waitable) iter.Seq2[Waitable, error] {
 	return func(yield func(Waitable, error) bool) {
@@ -147,7 +175,15 @@ func AsCompleted(ctx context.Context, fs []Waitable) iter.Seq2[Waitable, error] 
 					return
 				}
 			case <-ctx.Done():
-				yield(nil, &UnfinishedError{Unfinished: left, Total: len(fs), Err: context.Cause(ctx)})
+				for _, f := range s.collected() {
+					left--
+					if !yield(f, nil) {
+						return
+					}
+				}
+				if left > 0 {
+					yield(nil, &UnfinishedError{Unfinished: left, Total: len(fs), Err: context.Cause(ctx)})
+				}
 				return
 			}
 		}
