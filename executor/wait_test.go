@@ -246,3 +246,31 @@ func TestAsCompletedYieldsFutureFinalBeforeCtxEnd(t *testing.T) {
 		return false
 	})
 }
+
+// TestNilFuturePanics: a nil future among the futures given to Wait or
+// AsCompleted is misuse and panics with the package's message, whether it
+// is alone or not (alone, it once skipped the check and panicked with a nil
+// dereference).
+func TestNilFuturePanics(t *testing.T) {
+	t.Parallel()
+	p := executor.NewPromise[int]()
+	p.SetResult(1)
+	for _, fs := range [][]executor.Waitable{{nil}, {p.Future(), nil}} {
+		for name, call := range map[string]func(){
+			"Wait": func() { executor.Wait(context.Background(), fs, executor.AllCompleted) },
+			"AsCompleted": func() {
+				for range executor.AsCompleted(context.Background(), fs) {
+				}
+			},
+		} {
+			got := func() (v any) {
+				defer func() { v = recover() }()
+				call()
+				return nil
+			}()
+			if got != "executor: nil future" {
+				t.Errorf("%s of %d futures, one nil: got panic %v, want \"executor: nil future\"", name, len(fs), got)
+			}
+		}
+	}
+}
