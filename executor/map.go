@@ -21,8 +21,8 @@ type MapOptions struct {
 // results that finished without an error up to the first that did not,
 // then context.Cause(ctx) once, cancels the futures not started and stops;
 // a task whose turn comes after ctx ended returns context.Cause(ctx)
-// without calling fn. Stopping the loop early cancels the futures not
-// started. A submission error (such as [ErrShutdown]) is
+// without calling fn. Stopping the loop early (a break, or a panic in the
+// loop body) cancels the futures not started. A submission error (such as [ErrShutdown]) is
 // yielded at its element, and ends the sequence.
 func Map[T, R any](ctx context.Context, e *Executor, in iter.Seq[T], fn func(context.Context, T) (R, error), opts MapOptions) iter.Seq2[R, error] {
 	submit := func(x T) (*Future[R], error) {
@@ -38,6 +38,10 @@ func Map[T, R any](ctx context.Context, e *Executor, in iter.Seq[T], fn func(con
 		var fs []*Future[R]
 		var serr error
 		for x := range in {
+			if ctx.Err() != nil {
+				serr = context.Cause(ctx) // submit nothing more
+				break
+			}
 			f, err := submit(x)
 			if err != nil {
 				serr = err
@@ -98,17 +102,21 @@ func Map[T, R any](ctx context.Context, e *Executor, in iter.Seq[T], fn func(con
 	}
 }
 
-// consume yields the results of fs in order, then serr if not nil.
+// consume yields the results of fs in order, then serr if not nil. However
+// it stops (the loop's break, ctx's end, a panic in the loop body), it
+// cancels the futures it has not yielded.
 func consume[R any](ctx context.Context, fs []*Future[R], yield func(R, error) bool, serr error) {
-	for i, f := range fs {
+	next := 0 // fs[next:] are not yielded yet
+	defer func() { cancelAll(fs[next:]) }()
+	for next < len(fs) {
+		f := fs[next]
 		v, err := f.Result(ctx)
 		if err != nil && ctx.Err() != nil {
-			cancelAll(fs[i:])
 			yield(v, context.Cause(ctx))
 			return
 		}
+		next++
 		if !yield(v, err) {
-			cancelAll(fs[i+1:])
 			return
 		}
 	}

@@ -180,12 +180,13 @@ func TestMapStopEarlyCancels(t *testing.T) {
 }
 
 // TestMapCancelsCurrentFuture is CPython's
-// test_executor_map_current_future_cancel: with the pool saturated and the
-// context already ended, the first result is the context's error, and both
-// the future being waited on and the one behind it are cancelled, so
-// neither runs. It fails if Map cancelled only the futures after the
-// current one (the bug CPython fixed): Cancelled would be 1. The buffered
-// form submits nothing once ctx ended, so it has nothing to cancel.
+// test_executor_map_current_future_cancel: with the pool saturated, the
+// context ends after Map returned and before the loop, so the first result
+// is the context's error, and both the future being waited on and the one
+// behind it are cancelled, so neither runs. It fails if Map cancelled only
+// the futures after the current one (the bug CPython fixed): Cancelled
+// would be 1. The buffered form submits when the loop starts, so it submits
+// nothing and has nothing to cancel.
 func TestMapCancelsCurrentFuture(t *testing.T) {
 	t.Parallel()
 	for _, buf := range []int{0, 2} {
@@ -195,12 +196,13 @@ func TestMapCancelsCurrentFuture(t *testing.T) {
 		g.waitStarted(t, 1)
 		var calls atomic.Int64
 		ctx, cancel := context.WithCancel(context.Background())
-		cancel()
-		var errs []error
-		for _, err := range executor.Map(ctx, e, slices.Values([]string{"second", "third"}), func(_ context.Context, s string) (string, error) {
+		results := executor.Map(ctx, e, slices.Values([]string{"second", "third"}), func(_ context.Context, s string) (string, error) {
 			calls.Add(1)
 			return s, nil
-		}, executor.MapOptions{BufferSize: buf}) {
+		}, executor.MapOptions{BufferSize: buf})
+		cancel()
+		var errs []error
+		for _, err := range results {
 			errs = append(errs, err)
 		}
 		close(g.release)
@@ -283,6 +285,64 @@ func TestMapStopsWhenCtxEnds(t *testing.T) {
 		}
 		if errs != 1 || !errors.Is(last, context.Canceled) || int64(yields) > calls+1 {
 			t.Fatalf("BufferSize %d: %d elements after %d calls, %d errors, last %v; want at most %d elements, the last one context.Canceled", buf, yields, calls, errs, last, calls+1)
+		}
+	}
+}
+
+// TestMapSubmitsNothingAfterCtxEnded: given a context that has already
+// ended, Map submits nothing, in either form, and yields the context's
+// error once. The eager form once submitted its whole input (1000 tasks,
+// each then failed or cancelled).
+func TestMapSubmitsNothingAfterCtxEnded(t *testing.T) {
+	t.Parallel()
+	for _, buf := range []int{0, 4} {
+		e := newExecutor(t, executor.WithMaxWorkers(2))
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		var errs []error
+		for _, err := range executor.Map(ctx, e, slices.Values(make([]int, 1000)), func(_ context.Context, x int) (int, error) { return x, nil }, executor.MapOptions{BufferSize: buf}) {
+			errs = append(errs, err)
+		}
+		if err := e.Shutdown(testCtx(t), executor.ShutdownOptions{Wait: true}); err != nil {
+			t.Fatal(err)
+		}
+		if st := e.Stats(); st.Submitted != 0 || len(errs) != 1 || !errors.Is(errs[0], context.Canceled) {
+			t.Fatalf("BufferSize %d: got Submitted %d and %d elements (%v); want nothing submitted and one context.Canceled", buf, st.Submitted, len(errs), errs[:min(3, len(errs))])
+		}
+	}
+}
+
+// TestMapPanicInLoopCancels: a panic in the loop body stops the loop early,
+// and like a break it cancels the futures not started. One worker, element
+// 1 blocks it, so the eight elements behind are still queued when the body
+// panics at element 0. The eager form once let all eight run.
+func TestMapPanicInLoopCancels(t *testing.T) {
+	t.Parallel()
+	for _, buf := range []int{0, 4} {
+		e := newExecutor(t, executor.WithMaxWorkers(1))
+		g := newGate(1)
+		fn := func(ctx context.Context, x int) (int, error) {
+			if x == 1 {
+				return 0, g.task(ctx)
+			}
+			return x, nil
+		}
+		results := executor.Map(testCtx(t), e, slices.Values([]int{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}), fn, executor.MapOptions{BufferSize: buf})
+		got := func() (v any) {
+			defer func() { v = recover() }()
+			for range results {
+				g.waitStarted(t, 1)
+				panic("body")
+			}
+			return nil
+		}()
+		close(g.release)
+		if err := e.Shutdown(testCtx(t), executor.ShutdownOptions{Wait: true}); err != nil {
+			t.Fatal(err)
+		}
+		st := e.Stats()
+		if got != "body" || st.Completed != 2 || st.Cancelled != st.Submitted-2 {
+			t.Fatalf("BufferSize %d: got panic %v, %+v; want the panic, 2 completed and every other submitted future cancelled", buf, got, st)
 		}
 	}
 }
