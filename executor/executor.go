@@ -27,8 +27,8 @@ const (
 // done-callbacks (but Shutdown with Wait from a task waits for itself).
 //
 // Memory model: a successful Submit happens before its task starts; the end
-// of every worker happens before Shutdown with Wait or AwaitTermination
-// returns nil.
+// of every worker, and the final state of every accepted future, happen
+// before Shutdown with Wait or AwaitTermination returns nil.
 type Executor struct {
 	_   noCopy
 	cfg config
@@ -53,6 +53,11 @@ type Executor struct {
 	nextID     int
 	submitted  uint64
 	rejected   uint64
+	// settling counts the batches of futures taken out of the queue and
+	// being cancelled with mu released (by Shutdown with CancelFutures,
+	// ShutdownNow, DiscardOldest). Termination waits until it is 0, so
+	// that every accepted future is final when AwaitTermination returns.
+	settling   int
 	terminated chan struct{}
 	termClosed bool
 
@@ -213,24 +218,36 @@ func (e *Executor) enqueue(t task) error {
 			e.mu.Unlock()
 			return errCallerRuns
 		case DiscardOldest:
-			dropped = e.popOldestLocked()
+			if dropped = e.popOldestLocked(); dropped != nil {
+				e.settling++
+			}
 		}
 	}
 	e.in.push(t)
-	if err := e.dispatchLocked(); err != nil {
+	err := e.dispatchLocked()
+	if err != nil {
 		// The runtime refused the first worker: take the task back.
 		e.in.n--
 		e.in.buf[(e.in.head+e.in.n)&(len(e.in.buf)-1)] = nil
-		e.mu.Unlock()
-		return err
+	} else {
+		e.submitted++
 	}
-	e.submitted++
 	e.mu.Unlock()
 	schedpoint.Point("executor.submit.afterEnqueue")
 	if dropped != nil {
 		dropped.cancelQueued()
+		e.settled()
 	}
-	return nil
+	return err
+}
+
+// settled ends one batch of futures counted in settling, now all final,
+// and terminates the executor if that was all it waited for.
+func (e *Executor) settled() {
+	e.mu.Lock()
+	e.settling--
+	e.terminateIfDoneLocked()
+	e.mu.Unlock()
 }
 
 // closedErrLocked returns why the executor accepts nothing, or nil.
@@ -377,7 +394,7 @@ func (e *Executor) wakeIdleLocked() {
 }
 
 func (e *Executor) terminateIfDoneLocked() {
-	if e.state != stateOpen && e.alive == 0 && !e.termClosed {
+	if e.state != stateOpen && e.alive == 0 && e.settling == 0 && !e.termClosed {
 		e.termClosed = true
 		close(e.terminated)
 	}

@@ -74,6 +74,9 @@ func (q *rings) pop() task {
 	return q[1].pop()
 }
 
+// len returns how many tasks q holds.
+func (q *rings) len() int { return q[0].n + q[1].n }
+
 // joined moves every task into one ring, oldest first, and returns it. It
 // copies the second ring's tasks (only a worker ended by runtime.Goexit
 // needs this).

@@ -28,15 +28,18 @@ type ShutdownOptions struct {
 func (e *Executor) Shutdown(ctx context.Context, opts ShutdownOptions) error {
 	var queued rings
 	e.mu.Lock()
-	e.beginShutdownLocked(false)
 	if opts.CancelFutures {
-		queued = e.takeAllLocked()
+		queued = e.takeQueueLocked()
 	}
+	e.beginShutdownLocked(false)
 	e.mu.Unlock()
 	schedpoint.Point("executor.shutdown.begun")
 	e.unregister()
-	for t := queued.pop(); t != nil; t = queued.pop() {
-		t.cancelQueued()
+	if queued.len() > 0 {
+		for t := queued.pop(); t != nil; t = queued.pop() {
+			t.cancelQueued()
+		}
+		e.settled()
 	}
 	if opts.Wait {
 		return e.AwaitTermination(ctx)
@@ -51,23 +54,38 @@ func (e *Executor) Shutdown(ctx context.Context, opts ShutdownOptions) error {
 // long the queue is.
 func (e *Executor) ShutdownNow() int {
 	e.mu.Lock()
+	queued := e.takeQueueLocked()
 	e.beginShutdownLocked(false)
-	queued := e.takeAllLocked()
 	e.mu.Unlock()
 	schedpoint.Point("executor.shutdownNow.begun")
 	e.cancelCtx()
 	e.unregister()
 	n := 0
-	for t := queued.pop(); t != nil; t = queued.pop() {
-		if t.cancelQueued() {
-			n++
+	if queued.len() > 0 {
+		for t := queued.pop(); t != nil; t = queued.pop() {
+			if t.cancelQueued() {
+				n++
+			}
 		}
+		e.settled()
 	}
 	return n
 }
 
-// AwaitTermination waits until shutdown began and every worker goroutine
-// ended, or returns context.Cause(ctx) when ctx ends first.
+// takeQueueLocked empties the queue for a shutdown that cancels it, and
+// counts the taken futures in settling (when there are any) until the
+// caller, done cancelling them, calls settled. e.mu must be held.
+func (e *Executor) takeQueueLocked() rings {
+	q := e.takeAllLocked()
+	if q.len() > 0 {
+		e.settling++
+	}
+	return q
+}
+
+// AwaitTermination waits until shutdown began, every worker goroutine
+// ended and every accepted future is final (the queued futures a shutdown
+// cancels included), or returns context.Cause(ctx) when ctx ends first.
 func (e *Executor) AwaitTermination(ctx context.Context) error {
 	select {
 	case <-e.terminated:

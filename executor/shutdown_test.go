@@ -10,6 +10,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/paddock-go/paddock/executor"
+	"github.com/paddock-go/paddock/internal/schedpoint"
 	"github.com/paddock-go/paddock/lifecycle"
 )
 
@@ -382,5 +383,76 @@ func TestCancelFuturesNoWaitThenFinalize(t *testing.T) {
 		if !f.Cancelled() {
 			t.Fatalf("got %v, want cancelled", f)
 		}
+	}
+}
+
+// TestTerminationWaitsForTakenFutures: futures taken out of the queue to be
+// cancelled are final before the executor terminates. They are cancelled
+// with the lock released, and the tests sleep there (-tags schedtest) while
+// the last worker exits: termination used to come first, so Shutdown with
+// Wait (after a DiscardOldest) and AwaitTermination (after a Shutdown with
+// CancelFutures, or a ShutdownNow) returned with an accepted future still
+// pending and counted nowhere in Stats.
+func TestTerminationWaitsForTakenFutures(t *testing.T) {
+	if !schedpoint.Enabled {
+		t.Skip("needs -tags schedtest to hold the cancelling goroutine")
+	}
+	sleepAt := func(point string) func() {
+		return schedpoint.Set(schedpoint.Policy{Seed: 1, P: 1, Action: schedpoint.ActionSleep, Max: 100 * time.Millisecond, Filter: point})
+	}
+	noop := func(context.Context) error { return nil }
+	t.Run("DiscardOldest then Shutdown with Wait", func(t *testing.T) {
+		e := newExecutor(t, executor.WithMaxWorkers(1), executor.WithQueueSize(1), executor.WithRejection(executor.DiscardOldest))
+		g := newGate(1)
+		must[*executor.Future[struct{}]](t)(e.Go(g.task))
+		g.waitStarted(t, 1)
+		oldest := must[*executor.Future[struct{}]](t)(e.Go(noop))
+		defer sleepAt("executor.submit.afterEnqueue")()
+		submitted := make(chan error)
+		go func() { _, err := e.Go(noop); submitted <- err }() // discards oldest, then sleeps
+		for e.Stats().Submitted != 3 {
+			time.Sleep(10 * time.Microsecond)
+		}
+		close(g.release)
+		if err := e.Shutdown(testCtx(t), executor.ShutdownOptions{Wait: true}); err != nil {
+			t.Fatal(err)
+		}
+		if !oldest.IsDone() {
+			t.Errorf("Shutdown with Wait returned (%+v) with the discarded future %v", e.Stats(), oldest)
+		}
+		if err := <-submitted; err != nil {
+			t.Fatal(err)
+		}
+	})
+	for _, stop := range []struct {
+		name, point string
+		stop        func(*executor.Executor)
+	}{
+		{"Shutdown with CancelFutures", "executor.shutdown.begun", func(e *executor.Executor) {
+			e.Shutdown(context.Background(), executor.ShutdownOptions{CancelFutures: true})
+		}},
+		{"ShutdownNow", "executor.shutdownNow.begun", func(e *executor.Executor) { e.ShutdownNow() }},
+	} {
+		t.Run(stop.name+" then AwaitTermination", func(t *testing.T) {
+			e := newExecutor(t, executor.WithMaxWorkers(1))
+			g := newGate(1)
+			must[*executor.Future[struct{}]](t)(e.Go(g.task))
+			g.waitStarted(t, 1)
+			queued := must[*executor.Future[struct{}]](t)(e.Go(noop))
+			defer sleepAt(stop.point)()
+			stopped := make(chan struct{})
+			go func() { defer close(stopped); stop.stop(e) }() // takes the queue, then sleeps
+			for e.Stats().Queued != 0 {
+				time.Sleep(10 * time.Microsecond)
+			}
+			close(g.release)
+			if err := e.AwaitTermination(testCtx(t)); err != nil {
+				t.Fatal(err)
+			}
+			if !queued.IsDone() {
+				t.Errorf("AwaitTermination returned (%+v) with a queued future %v", e.Stats(), queued)
+			}
+			<-stopped
+		})
 	}
 }
