@@ -164,13 +164,17 @@ func (e *Executor) MaxWorkers() int { return e.cfg.maxWorkers }
 // cancels, and returns its future. It returns [ErrShutdown] once shutdown
 // began, [ErrFinalizing] once the runtime is finalizing, an error wrapping
 // [ErrBroken] for a broken pool, and [ErrRejected] when the bounded queue is
-// full under [Abort]. A panic in fn becomes the future's [*PanicError].
+// full under [Abort], each with a nil future. A panic in fn becomes the
+// future's [*PanicError].
 func Submit[T any](e *Executor, fn func(context.Context) (T, error)) (*Future[T], error) {
 	if fn == nil {
 		panic("executor: nil task function")
 	}
 	f := &Future[T]{c: newCore(e), fn: fn}
-	return f, e.accept(f)
+	if err := e.accept(f); err != nil {
+		return nil, err
+	}
+	return f, nil
 }
 
 // Go is Submit for a function with no result.
@@ -180,7 +184,10 @@ func (e *Executor) Go(fn func(context.Context) error) (*Future[struct{}], error)
 	}
 	f := &Future[struct{}]{c: newCore(e)}
 	f.c.err = goFunc(fn)
-	return f, e.accept(f)
+	if err := e.accept(f); err != nil {
+		return nil, err
+	}
+	return f, nil
 }
 
 // accept runs the submit protocol for a new future, made with its exec set.

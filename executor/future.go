@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime/debug"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"unsafe"
@@ -241,7 +242,7 @@ func (c *core) removeWaiter(ch chan Waitable) {
 	defer l.mu.Unlock()
 	for i, w := range l.waiters {
 		if w.ch == ch {
-			l.waiters = append(l.waiters[:i], l.waiters[i+1:]...)
+			l.waiters = slices.Delete(l.waiters, i, i+1) // clears the freed slot: no stale channel kept
 			return
 		}
 	}

@@ -20,8 +20,11 @@ func TestSubmitAfterShutdown(t *testing.T) {
 	if err := e.Shutdown(testCtx(t), executor.ShutdownOptions{Wait: true}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.Go(func(context.Context) error { return nil }); !errors.Is(err, executor.ErrShutdown) || errors.Is(err, executor.ErrFinalizing) {
-		t.Fatalf("got %v, want ErrShutdown", err)
+	if f, err := e.Go(func(context.Context) error { return nil }); f != nil || !errors.Is(err, executor.ErrShutdown) || errors.Is(err, executor.ErrFinalizing) {
+		t.Fatalf("Go: got %v, %v, want a nil future and ErrShutdown", f, err)
+	}
+	if f, err := executor.Submit(e, func(context.Context) (int, error) { return 1, nil }); f != nil || !errors.Is(err, executor.ErrShutdown) {
+		t.Fatalf("Submit: got %v, %v, want a nil future and ErrShutdown", f, err)
 	}
 	// Idempotent.
 	if err := e.Shutdown(testCtx(t), executor.ShutdownOptions{Wait: true, CancelFutures: true}); err != nil {

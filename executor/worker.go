@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"runtime/debug"
 	"runtime/pprof"
+	"slices"
 	"time"
 
 	"github.com/paddock-go/paddock/internal/schedpoint"
@@ -198,7 +199,7 @@ func (w *worker) parkLocked() bool {
 	case <-timeout:
 		e.mu.Lock()
 		if i := indexOf(e.idle, w); i >= 0 {
-			e.idle = append(e.idle[:i], e.idle[i+1:]...)
+			e.idle = slices.Delete(e.idle, i, i+1)
 			w.retireLocked()
 			return false
 		}
