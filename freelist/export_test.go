@@ -53,3 +53,8 @@ func (l *List[T]) Audit() error {
 
 // CheckNotInList runs Put's -tags paddockdebug check in any build.
 func (l *List[T]) CheckNotInList(x *T) { l.checkNotInList(x) }
+
+// GetMiss is what Get runs after its fast path found no object in the
+// private slot of the P it ran on, as it does when the goroutine moved to
+// another P between the two.
+func (l *List[T]) GetMiss() *T { return l.getMiss() }

@@ -76,6 +76,12 @@ func (l *List[T]) grow(pid int) *shard[T] {
 // shared stack, then in the other shards. It returns nil when the list is
 // empty (as far as one pass over it can tell).
 func (l *List[T]) getSlow(s *shard[T]) *T {
+	// Get's fast path looked at the private slot of the P the goroutine
+	// ran on then; s is the shard of the P it runs on now, which may
+	// differ, so its private slot is looked at here too.
+	if p := s.private.Load(); p != nil && p != l.credit && s.private.CompareAndSwap(p, l.credit) {
+		return p
+	}
 	if p := l.popShared(s, s); p != nil {
 		return p
 	}
@@ -168,6 +174,7 @@ func takeOne(n *atomic.Int64) bool {
 		if c <= 0 {
 			return false
 		}
+		schedpoint.Point("freelist.credit.takeAfterLoad")
 		if n.CompareAndSwap(c, c-1) {
 			return true
 		}
