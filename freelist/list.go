@@ -39,9 +39,8 @@ type Stats struct {
 // List is a bounded free list of *T: Put keeps up to Cap objects for later
 // Gets, and leaves the rest to the garbage collector.
 //
-// A List is made by [New]; the zero List is not usable (its methods
-// panic). It must not be
-// copied after first use. It is safe for concurrent use by any number of
+// A List is made by [New]; the zero List is not usable (Cap reports 0,
+// and the other methods panic). It must not be copied after first use. It is safe for concurrent use by any number of
 // goroutines. In the terminology of the Go memory model, a call to Put(x)
 // synchronizes before the call to Get that returns that same x, so
 // everything the putting goroutine (and Reset) wrote to *x is visible to the
@@ -63,6 +62,10 @@ type List[T any] struct {
 
 	// cleared counts the objects Clear dropped; written by Clear.
 	cleared atomic.Uint64
+
+	// putsSeen is the highest Puts a Stats call returned; raised by Stats
+	// with CAS, so that Puts never goes back (see Stats).
+	putsSeen atomic.Uint64
 
 	shards atomic.Pointer[[]*shard[T]] // replaced whole under growMu
 	growMu sync.Mutex                  // guards growing shards
@@ -216,12 +219,18 @@ func (l *List[T]) Clear() {
 		s.shared = s.shared[:0]
 		s.sharedLen.Store(0)
 		s.mu.Unlock()
+		// The k credits of the dropped objects are in this goroutine's
+		// hands until they go back to the free count.
+		schedpoint.Point("freelist.clear.afterTake")
 		l.free.Add(int64(k))
 		l.cleared.Add(uint64(k))
 	}
 }
 
-// Stats returns the list's counters.
+// Stats returns the list's counters. Each of them only ever grows from one
+// call to the next. They are exact when no operation is in flight; while
+// Gets, Puts and Clears run, each may lag behind by the operations in
+// flight.
 func (l *List[T]) Stats() Stats {
 	var st Stats
 	for _, s := range *l.shards.Load() {
@@ -231,8 +240,25 @@ func (l *List[T]) Stats() Stats {
 	}
 	// Every object a Put kept has left by a Get hit or by Clear, or is
 	// still in the list; so the fast path counts only hits, saving one
-	// atomic add per Put.
-	st.Puts = st.Hits + l.cleared.Load() + uint64(l.Len())
+	// atomic add per Put. The sum reads the hits first and each shard's
+	// objects later, so every object it counts stands for a distinct
+	// kept Put: it never counts more Puts than were made. It may count
+	// fewer, when an object left the list and its Get or Clear has not
+	// counted it yet; raising putsSeen to it, and returning the higher of
+	// the two, keeps Puts from going back (putsSeen too never exceeds the
+	// Puts made), and when nothing is in flight the sum is exact.
+	puts := st.Hits + l.cleared.Load() + uint64(l.Len())
+	for {
+		seen := l.putsSeen.Load()
+		if puts <= seen {
+			puts = seen
+			break
+		}
+		if l.putsSeen.CompareAndSwap(seen, puts) {
+			break
+		}
+	}
+	st.Puts = puts
 	return st
 }
 
