@@ -23,8 +23,8 @@
 // place: the list's free count, a shard's spare-credit count, a shard's
 // private slot (as the list's private sentinel pointer, "credit"), attached
 // to an object the list holds (in a private slot or on a shard's
-// mutex-guarded shared stack), or briefly in the hands of a Put or Get that
-// moves it. A Get that pops a shared object leaves its credit with the
+// mutex-guarded shared stack), or briefly in the hands of a Put, Get or
+// Clear that moves it. A Get that pops a shared object leaves its credit with the
 // caller's shard, so a P that churns through a burst reuses its own credits
 // and rarely touches the list-wide free count. Each step moves a
 // credit with one atomic operation (a CAS on a slot, an Add or CAS on the
@@ -68,7 +68,8 @@
 // Counting costs one more uncontended atomic add on the Get fast path; Put
 // counts nothing on its fast path, because every object a Put kept has since
 // been returned by a Get hit, dropped by Clear, or is still in the list, so
-// Stats derives Puts from Hits, Clear's count and Len.
+// Stats derives Puts from Hits, Clear's count and Len (and keeps it from
+// going back while operations are in flight; see [List.Stats]).
 //
 // # Race builds and debugging
 //
@@ -84,7 +85,8 @@
 // credit is in a goroutine's hands, carries an internal/schedpoint point,
 // free in ordinary builds: freelist.get.afterLoad, freelist.get.stealAfterLoad,
 // freelist.get.afterPop, freelist.put.afterReset, freelist.put.haveCredit,
-// freelist.put.stealCreditAfterLoad and freelist.clear.afterLoad. Built with
+// freelist.put.stealCreditAfterLoad, freelist.credit.takeAfterLoad,
+// freelist.clear.afterLoad and freelist.clear.afterTake. Built with
 // -tags schedtest, the stress tests make them yield to widen those windows.
 //
 // # Panics and errors

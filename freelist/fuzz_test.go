@@ -8,9 +8,10 @@ import (
 
 // FuzzOpsMatchModel runs random sequences of Get, Put, Clear and Len on one
 // goroutine and checks them against a sequential model: a set of at most
-// Capacity objects.
+// Capacity objects, and a Get returns one of them or a new object.
 func FuzzOpsMatchModel(f *testing.F) {
 	f.Add(uint8(2), []byte{1, 1, 1, 0, 0, 0})
+	f.Add(uint8(2), []byte{1, 2, 0}) // Put, Clear, Get: fails if Clear leaves an object Get can return
 	f.Add(uint8(0), []byte{0, 1, 2, 3})
 	f.Add(uint8(5), []byte{0, 0, 1, 1, 1, 2, 1, 0, 3, 1, 1})
 	f.Fuzz(func(t *testing.T, capacity uint8, ops []byte) {
@@ -19,21 +20,21 @@ func FuzzOpsMatchModel(f *testing.F) {
 			t.Fatal(err)
 		}
 		inList := map[*object]bool{}
+		everKept := map[*object]bool{} // every object a Put kept
 		var held []*object
 		var want freelist.Stats
 		for i, op := range ops {
 			switch op % 4 {
 			case 0: // Get
 				o := l.Get()
-				if len(inList) > 0 && !inList[o] {
-					t.Fatalf("op %d: Get missed with %d objects in the list", i, len(inList))
-				}
-				if len(inList) == 0 && inList[o] {
-					t.Fatalf("op %d: Get returned an object from an empty list", i)
-				}
-				if inList[o] {
+				switch {
+				case inList[o]:
 					want.Hits++
-				} else {
+				case len(inList) > 0:
+					t.Fatalf("op %d: Get missed with %d objects in the list", i, len(inList))
+				case everKept[o]:
+					t.Fatalf("op %d: Get returned an object the list no longer holds (cleared, or given out)", i)
+				default:
 					want.Misses++
 				}
 				delete(inList, o)
@@ -52,7 +53,7 @@ func FuzzOpsMatchModel(f *testing.F) {
 					t.Fatalf("op %d: Put dropped an object with room (%d of %d)", i, len(inList), l.Cap())
 				}
 				if kept {
-					inList[o] = true
+					inList[o], everKept[o] = true, true
 					want.Puts++
 				} else {
 					want.Drops++

@@ -108,9 +108,9 @@ func ownerStep(l freeList, v *violations, id int64, i int, held []*item, hold in
 			}
 		}
 	}
-	// List.Len clamps its snapshot to Cap, so for List this check is the
-	// documented guarantee seen from outside; what backs it is the credit
-	// conservation that Audit checks after each run.
+	// This can fire only for the naive port, whose Len is its unguarded
+	// split index. List.Len clamps its snapshot to Cap, so for List the
+	// bound is checked by Audit after each run instead.
 	if l.Len() > l.Cap() {
 		v.overCap.Add(1)
 	}
@@ -149,9 +149,6 @@ func TestSingleOwnerStress(t *testing.T) {
 		if v.total() != 0 {
 			t.Errorf("capacity %d, hold %d: %v; want none (%s)", tc.capacity, tc.hold, v, schedpoint.Describe())
 		}
-		if got := l.Len(); got > tc.capacity {
-			t.Errorf("capacity %d, hold %d: Len() = %d after the run, want at most %d", tc.capacity, tc.hold, got, tc.capacity)
-		}
 		if err := l.Audit(); err != nil {
 			t.Errorf("capacity %d, hold %d: credit audit after the run: %v", tc.capacity, tc.hold, err)
 		}
@@ -177,7 +174,6 @@ func TestConcurrentClearConservesCredits(t *testing.T) {
 	}
 	stop := make(chan struct{})
 	done := make(chan struct{})
-	overCap := 0
 	go func() {
 		defer close(done)
 		for {
@@ -187,9 +183,7 @@ func TestConcurrentClearConservesCredits(t *testing.T) {
 			default:
 			}
 			l.Clear()
-			if l.Len() > l.Cap() {
-				overCap++
-			}
+			l.Len()
 			l.Stats()
 			runtime.Gosched()
 		}
@@ -197,8 +191,8 @@ func TestConcurrentClearConservesCredits(t *testing.T) {
 	v := detectOwners(l, 4*runtime.GOMAXPROCS(0), 2000, 3)
 	close(stop)
 	<-done
-	if v.total() != 0 || overCap != 0 {
-		t.Errorf("%v, Len over Cap seen by the clearer %d; want none (%s)", v, overCap, schedpoint.Describe())
+	if v.total() != 0 {
+		t.Errorf("%v; want none (%s)", v, schedpoint.Describe())
 	}
 	if err := l.Audit(); err != nil {
 		t.Fatalf("credit audit after the run: %v (%s)", err, schedpoint.Describe())
@@ -275,10 +269,7 @@ func TestMultithreadedObjectsStayIntact(t *testing.T) {
 	for e := range errs {
 		t.Error(e)
 	}
-	if got := l.Len(); got > l.Cap() {
-		t.Errorf("Len() = %d, want at most Cap() = %d", got, l.Cap())
-	}
-	if err := l.Audit(); err != nil {
+	if err := l.Audit(); err != nil { // holds exactly Cap objects and credits
 		t.Errorf("credit audit after the run: %v", err)
 	}
 	st := l.Stats()
