@@ -58,6 +58,8 @@ type PanicError struct {
 	Stack []byte // runtime/debug.Stack() at the recover
 }
 
+// Error returns "executor: task panicked: ", the panic value, a blank line
+// and the stack.
 func (p *PanicError) Error() string {
 	return fmt.Sprintf("executor: task panicked: %v\n\n%s", p.Value, p.Stack)
 }

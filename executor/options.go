@@ -25,6 +25,7 @@ const (
 	DiscardOldest
 )
 
+// String returns the policy's name, as in "CallerRuns".
 func (r Rejection) String() string {
 	switch r {
 	case Abort:

@@ -19,6 +19,7 @@ const (
 	FirstException
 )
 
+// String returns the mode's name, as in "FirstCompleted".
 func (m WaitMode) String() string {
 	switch m {
 	case AllCompleted:
@@ -197,6 +198,7 @@ type UnfinishedError struct {
 	Err               error // context.Cause of the context that ended
 }
 
+// Error returns CPython's message, "N (of M) futures unfinished".
 func (e *UnfinishedError) Error() string {
 	return fmt.Sprintf("%d (of %d) futures unfinished", e.Unfinished, e.Total)
 }

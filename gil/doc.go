@@ -51,7 +51,7 @@
 // A waiter that waits a whole switch interval ([Lock.SetSwitchInterval],
 // 5 ms by default, as CPython's sys.setswitchinterval) with no hand-off sets
 // a drop request. The holder sees it at its next [Lock.Yield] (the eval
-// loop's check: one atomic load when nothing is asked), hands the lock to
+// loop's check: three atomic loads when nothing is asked), hands the lock to
 // the head of the queue and queues behind: CPython's FORCE_SWITCHING, by
 // construction. [Lock.Stats] counts Switches, ForcedSwitches, DropRequests
 // and the longest wait.

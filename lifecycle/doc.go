@@ -106,11 +106,20 @@
 //	func run(ctx context.Context) error {
 //		rt := lifecycle.Default()
 //		rt.AtExit(func(context.Context) error { return logFile.Sync() })
-//		return rt.GoDaemon("ticker", func(t *lifecycle.Thread) {
+//		err := rt.GoDaemon("ticker", func(t *lifecycle.Thread) {
 //			for {
 //				refresh()
-//				t.Sleep(time.Second) // a safe point: it stops here at exit
+//				t.Sleep(time.Second) // a safe point: it stops here after step 5
 //			}
 //		})
+//		if err != nil {
+//			return err
+//		}
+//		<-ctx.Done() // serve until SIGINT or SIGTERM; then Run finalizes
+//		return nil
 //	}
+//
+// As in CPython, daemons keep running until step 5, so they may still run
+// while the AtExit hooks do; from step 5 on, a daemon that reaches a safe
+// point runs none of its own code.
 package lifecycle

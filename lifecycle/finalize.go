@@ -17,6 +17,7 @@ type JoinError struct {
 	Err     error // the context's cause
 }
 
+// Error names the goroutines still running and the context's error.
 func (e *JoinError) Error() string {
 	return fmt.Sprintf("lifecycle: %d non-daemon goroutine(s) still running: %s: %v",
 		len(e.Running), strings.Join(e.Running, ", "), e.Err)

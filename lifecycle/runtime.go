@@ -269,7 +269,9 @@ func (r *Runtime) Begun() bool { return r.begun.Load() }
 func (r *Runtime) Finalizing() bool { return r.finalizing.Load() }
 
 // Stopped returns how many daemon goroutines finalization stopped at a safe
-// point: parked until Reap ends them, and still counted after.
+// point: parked until Reap ends them, and still counted after. Finalize does
+// not wait for daemons to reach their safe points, so the count may still
+// grow after it returned, as running daemons get to theirs.
 func (r *Runtime) Stopped() int { return int(r.stopped.Load()) }
 
 // Reap ends the daemon goroutines parked at a safe point, with

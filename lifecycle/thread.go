@@ -23,6 +23,8 @@ const (
 	ShuttingDown              // a daemon stopped, or about to stop, by Finalize
 )
 
+// String returns CPython's name for the state: "DETACHED", "ATTACHED" or
+// "SHUTTING_DOWN".
 func (s State) String() string {
 	switch s {
 	case Detached:
