@@ -122,6 +122,9 @@ func ParseSize(s string) (int, error) {
 		unit, v = 1<<20, v[:len(v)-1]
 	}
 	n, err := strconv.Atoi(v)
+	if errors.Is(err, strconv.ErrRange) {
+		return 0, fmt.Errorf("arena: %q is out of range", s)
+	}
 	if err != nil {
 		return 0, fmt.Errorf("arena: %q is not an integer with an optional k or m suffix", s)
 	}

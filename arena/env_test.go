@@ -45,6 +45,23 @@ func TestParseSize(t *testing.T) {
 	}
 }
 
+// TestParseSizeErrors: a number too large for an int is out of range,
+// whether its suffix or its digits make it so (the digits once gave "not an
+// integer").
+func TestParseSizeErrors(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct{ in, want string }{
+		{"9999999999999999999", `arena: "9999999999999999999" is out of range`},
+		{"-9999999999999999999k", `arena: "-9999999999999999999k" is out of range`},
+		{"9999999999999m", `arena: "9999999999999m" is out of range`},
+		{"12x", `arena: "12x" is not an integer with an optional k or m suffix`},
+	} {
+		if _, err := arena.ParseSize(tt.in); err == nil || err.Error() != tt.want {
+			t.Errorf("ParseSize(%q): got %v, want %s", tt.in, err, tt.want)
+		}
+	}
+}
+
 // sizeGrammar is what ParseSize accepts once surrounding spaces are gone.
 var sizeGrammar = regexp.MustCompile(`^[+-]?([0-9]+)[kKmM]?$`)
 
