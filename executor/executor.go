@@ -127,6 +127,9 @@ func (*noCopy) Unlock() {}
 func New(opts ...Option) (*Executor, error) {
 	cfg := defaultConfig()
 	for _, o := range opts {
+		if o == nil {
+			return nil, errors.New("executor: option must not be nil")
+		}
 		if err := o.apply(&cfg); err != nil {
 			return nil, err
 		}

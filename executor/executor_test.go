@@ -42,6 +42,7 @@ func TestInvalidOptions(t *testing.T) {
 		{executor.WithName(""), "prefix must not be empty"},
 		{executor.WithRuntime(nil), "runtime must not be nil"},
 		{executor.WithInitializer(nil), "initializer must not be nil"},
+		{nil, "executor: option must not be nil"},
 	}
 	for _, tt := range tests {
 		e, err := executor.New(tt.opt)

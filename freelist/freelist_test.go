@@ -208,6 +208,32 @@ func TestZeroSizeTypeKeepsNothing(t *testing.T) {
 	}
 }
 
+// TestZeroListPanicsClearly: a List not made by New says so, instead of a
+// nil dereference; Cap, which needs nothing, reports 0.
+func TestZeroListPanicsClearly(t *testing.T) {
+	t.Parallel()
+	var l freelist.List[object]
+	if got := l.Cap(); got != 0 {
+		t.Errorf("Cap() of a zero List = %d, want 0", got)
+	}
+	for name, call := range map[string]func(){
+		"Get":   func() { l.Get() },
+		"Put":   func() { l.Put(new(object)) },
+		"Len":   func() { l.Len() },
+		"Clear": func() { l.Clear() },
+		"Stats": func() { l.Stats() },
+	} {
+		got := func() (r any) {
+			defer func() { r = recover() }()
+			call()
+			return nil
+		}()
+		if got != "freelist: List not made by New" {
+			t.Errorf("%s on a zero List: got panic %v, want \"freelist: List not made by New\"", name, got)
+		}
+	}
+}
+
 func TestPutNilPanics(t *testing.T) {
 	t.Parallel()
 	l := newList(t, 2)

@@ -40,7 +40,7 @@ type Stats struct {
 // Gets, and leaves the rest to the garbage collector.
 //
 // A List is made by [New]; the zero List is not usable (Cap reports 0,
-// and the other methods panic). It must not be copied after first use. It is safe for concurrent use by any number of
+// and the other methods panic with "freelist: List not made by New"). It must not be copied after first use. It is safe for concurrent use by any number of
 // goroutines. In the terminology of the Go memory model, a call to Put(x)
 // synchronizes before the call to Get that returns that same x, so
 // everything the putting goroutine (and Reset) wrote to *x is visible to the
@@ -189,7 +189,7 @@ func (l *List[T]) Put(x *T) bool {
 // off by the operations in flight; it never reports more than Cap.
 func (l *List[T]) Len() int {
 	n := 0
-	for _, s := range *l.shards.Load() {
+	for _, s := range l.allShards() {
 		if p := s.private.Load(); p != nil && p != l.credit {
 			n++
 		}
@@ -205,7 +205,7 @@ func (l *List[T]) Cap() int { return l.capacity }
 // Clear drops every object the list holds, leaving them to the garbage
 // collector. Objects Put concurrently with Clear may stay in the list.
 func (l *List[T]) Clear() {
-	for _, s := range *l.shards.Load() {
+	for _, s := range l.allShards() {
 		if p := s.private.Load(); p != nil && p != l.credit {
 			schedpoint.Point("freelist.clear.afterLoad")
 			if s.private.CompareAndSwap(p, l.credit) {
@@ -233,7 +233,7 @@ func (l *List[T]) Clear() {
 // flight.
 func (l *List[T]) Stats() Stats {
 	var st Stats
-	for _, s := range *l.shards.Load() {
+	for _, s := range l.allShards() {
 		st.Hits += s.hits.Load()
 		st.Misses += s.misses.Load()
 		st.Drops += s.drops.Load()

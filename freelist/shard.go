@@ -46,10 +46,21 @@ type shard[T any] struct {
 func (l *List[T]) local() *shard[T] {
 	pid := procPin()
 	procUnpin()
-	if shards := *l.shards.Load(); uint(pid) < uint(len(shards)) {
+	if shards := l.allShards(); uint(pid) < uint(len(shards)) {
 		return shards[pid]
 	}
 	return l.grow(pid)
+}
+
+// allShards returns the list's shards. It panics with a clear message for
+// a List not made by New, which has none; the fast paths of Get and Put,
+// which a zero List (capacity 0) never takes, read the shards directly.
+func (l *List[T]) allShards() []*shard[T] {
+	p := l.shards.Load()
+	if p == nil {
+		panic("freelist: List not made by New")
+	}
+	return *p
 }
 
 // grow makes shards up to index pid (and up to GOMAXPROCS) and returns
@@ -58,7 +69,7 @@ func (l *List[T]) local() *shard[T] {
 func (l *List[T]) grow(pid int) *shard[T] {
 	l.growMu.Lock()
 	defer l.growMu.Unlock()
-	old := *l.shards.Load()
+	old := l.allShards()
 	n := max(pid+1, runtime.GOMAXPROCS(0), len(old))
 	if n > len(old) {
 		grown := make([]*shard[T], n)
@@ -85,7 +96,7 @@ func (l *List[T]) getSlow(s *shard[T]) *T {
 	if p := l.popShared(s, s); p != nil {
 		return p
 	}
-	shards := *l.shards.Load()
+	shards := l.allShards()
 	for _, t := range shards {
 		if t == s {
 			continue
@@ -184,7 +195,7 @@ func takeOne(n *atomic.Int64) bool {
 // stealCredit takes a credit held by another shard, in its private slot or
 // among its spare credits.
 func (l *List[T]) stealCredit(s *shard[T]) bool {
-	for _, t := range *l.shards.Load() {
+	for _, t := range l.allShards() {
 		if t == s {
 			continue
 		}
@@ -203,7 +214,7 @@ func (l *List[T]) stealCredit(s *shard[T]) bool {
 
 // anyCredit reports whether some shard holds a credit.
 func (l *List[T]) anyCredit() bool {
-	for _, t := range *l.shards.Load() {
+	for _, t := range l.allShards() {
 		if t.private.Load() == l.credit || t.credits.Load() > 0 {
 			return true
 		}
@@ -222,7 +233,7 @@ func (l *List[T]) checkNotInList(x *T) {
 
 // contains reports whether x is in the list now.
 func (l *List[T]) contains(x *T) bool {
-	for _, s := range *l.shards.Load() {
+	for _, s := range l.allShards() {
 		if s.private.Load() == x {
 			return true
 		}
