@@ -43,11 +43,12 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	cmd := exec.CommandContext(ctx, report, args...)
 	cmd.Stdout, cmd.Stderr = stdout, stderr
+	cmd.Env = append(os.Environ(), "PADDOCK_BENCH_PROG=paddock bench") // its usage and messages name this command
 	err = cmd.Run()
 	var exit *exec.ExitError
 	switch {
 	case errors.As(err, &exit) && exit.ExitCode() == 2:
-		return usagef("bench: invalid arguments (see the report's message above)")
+		return usagef("bench: invalid arguments (see above)")
 	case errors.As(err, &exit):
 		return errFailed // the report said why on stderr
 	}

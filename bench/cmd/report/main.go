@@ -15,7 +15,7 @@
 //	report -from results/latest.txt [-out dir]
 //
 // The default, quick mode runs every benchmark once for a short time
-// (-benchtime=100ms, the million-task cases once) and takes about three
+// (-benchtime=100ms, the million-task cases twice) and takes about three
 // minutes on two cores; -full runs each for a second (three times for the
 // million-task cases), six times over, for benchstat, and takes about forty.
 // -bench runs a single pattern instead of the plan, and writes into
@@ -39,6 +39,9 @@ import (
 )
 
 func main() {
+	if name := os.Getenv("PADDOCK_BENCH_PROG"); name != "" {
+		progName = name
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
@@ -46,7 +49,7 @@ func main() {
 		return // the usage was printed
 	}
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "report:", err)
+		fmt.Fprintf(os.Stderr, "%s: %v\n", progName, err)
 		if errors.As(err, new(usageError)) {
 			os.Exit(2)
 		}

@@ -24,6 +24,11 @@ import (
 // benchModule is the module path whose directory holds the benchmarks.
 const benchModule = "github.com/paddock-go/paddock/bench"
 
+// progName names the command in its usage and messages: "report", or what
+// the environment variable PADDOCK_BENCH_PROG says ("paddock bench" when
+// paddock runs it).
+var progName = "report"
+
 // usageError is a mistake in the command line: exit status 2.
 type usageError struct{ msg string }
 
@@ -42,13 +47,13 @@ type options struct {
 
 func parseFlags(args []string, stderr io.Writer) (options, error) {
 	var o options
-	fs := flag.NewFlagSet("report", flag.ContinueOnError)
+	fs := flag.NewFlagSet(progName, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.BoolVar(&o.full, "full", false, "run every benchmark longer and six times (about 40 minutes on 2 cores)")
 	fs.StringVar(&o.cpu, "cpu", "1,2,8", "comma-separated GOMAXPROCS values, as go test -cpu")
 	fs.StringVar(&o.bench, "bench", "", "run only this go test -bench pattern instead of the plan")
 	fs.StringVar(&o.benchtime, "benchtime", "", "override the -benchtime of every step (e.g. 2x, 500ms; 1x measures the first -cpu value at the last one's GOMAXPROCS, golang/go#49980)")
-	fs.IntVar(&o.count, "count", 0, "override the -count of every step (quick: 1, full: 6)")
+	fs.IntVar(&o.count, "count", 0, "override the -count of every step, 1 or more (default 1, with -full 6)")
 	fs.StringVar(&o.out, "out", "", "output directory (default: results in the bench module, results/tmp with -bench, or the -from file's directory)")
 	fs.StringVar(&o.from, "from", "", "do not run: redraw table and charts from this results file")
 	fs.StringVar(&o.baseline, "baseline", "paddock", "the implementation compared with the others")
@@ -64,8 +69,13 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	if !regexp.MustCompile(`^[1-9][0-9]*(,[1-9][0-9]*)*$`).MatchString(o.cpu) {
 		return o, usageError{fmt.Sprintf("-cpu %q: want a comma-separated list of positive integers", o.cpu)}
 	}
-	if o.count < 0 {
+	countSet := false
+	fs.Visit(func(f *flag.Flag) { countSet = countSet || f.Name == "count" })
+	if countSet && o.count < 1 {
 		return o, usageError{fmt.Sprintf("-count %d: want 1 or more", o.count)}
+	}
+	if o.benchtime != "" && !validBenchtime(o.benchtime) {
+		return o, usageError{fmt.Sprintf("-benchtime %q: want a positive duration (500ms, 1s) or a count of iterations (2x)", o.benchtime)}
 	}
 	if o.bench != "" {
 		if _, err := regexp.Compile(o.bench); err != nil {
@@ -76,6 +86,17 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 		return o, usageError{"-from redraws a results file: it takes no -full, -bench, -benchtime or -count"}
 	}
 	return o, nil
+}
+
+// validBenchtime reports whether s is a -benchtime go test takes: a
+// positive duration, or a positive count of iterations followed by x.
+func validBenchtime(s string) bool {
+	if n, ok := strings.CutSuffix(s, "x"); ok {
+		i, err := strconv.Atoi(n)
+		return err == nil && i > 0
+	}
+	d, err := time.ParseDuration(s)
+	return err == nil && d > 0
 }
 
 // A step is one go test invocation of the plan.
@@ -202,7 +223,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	for i, s := range steps {
-		fmt.Fprintf(stderr, "report: step %d of %d: go %s\n", i+1, len(steps), strings.Join(goTestArgs(s, o.cpu), " "))
+		fmt.Fprintf(stderr, "%s: step %d of %d: go %s\n", progName, i+1, len(steps), strings.Join(goTestArgs(s, o.cpu), " "))
 		cmd := exec.CommandContext(ctx, "go", goTestArgs(s, o.cpu)...)
 		cmd.Dir = dir
 		cmd.Stdout = io.MultiWriter(&raw, partial, stderr)
@@ -211,7 +232,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return fmt.Errorf("go test -bench %s: %w (what ran is in %s)", s.bench, err, partial.Name())
 		}
 	}
-	fmt.Fprintf(stderr, "report: ran in %s\n", time.Since(start).Round(time.Second))
+	fmt.Fprintf(stderr, "%s: ran in %s\n", progName, time.Since(start).Round(time.Second))
 	if err := os.WriteFile(filepath.Join(out, "latest.txt"), raw.Bytes(), 0o644); err != nil {
 		return err
 	}
@@ -242,7 +263,7 @@ func render(data []byte, out, baseline string, stdout, stderr io.Writer) error {
 		return err
 	}
 	for _, s := range set.Skipped {
-		fmt.Fprintf(stderr, "report: skipped %s\n", s)
+		fmt.Fprintf(stderr, "%s: skipped %s\n", progName, s)
 	}
 	if len(set.Results) == 0 {
 		return errors.New("no benchmark results to report")

@@ -104,6 +104,10 @@ func TestUsageErrors(t *testing.T) {
 		{"-cpu", "1,,2"},
 		{"-cpu", "0"},
 		{"-count", "-1"},
+		{"-count", "0"},
+		{"-benchtime", "zz"},
+		{"-benchtime", "0x"},
+		{"-benchtime", "-1s"},
 		{"-bench", "("},
 		{"-nosuchflag"},
 		{"extra"},
@@ -112,6 +116,22 @@ func TestUsageErrors(t *testing.T) {
 		err := run(context.Background(), args, io.Discard, io.Discard)
 		if !errors.As(err, new(usageError)) {
 			t.Errorf("%q: got %v, want a usage error", args, err)
+		}
+	}
+}
+
+// TestValidFlags: the forms go test takes pass the checks of
+// TestUsageErrors.
+func TestValidFlags(t *testing.T) {
+	t.Parallel()
+	for _, args := range [][]string{
+		{"-benchtime", "2x"},
+		{"-benchtime", "500ms"},
+		{"-benchtime", "1s", "-count", "3"},
+		{},
+	} {
+		if _, err := parseFlags(args, io.Discard); err != nil {
+			t.Errorf("%q: got %v, want it accepted", args, err)
 		}
 	}
 }
