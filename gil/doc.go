@@ -44,7 +44,7 @@
 // through a sync.Pool, and go back only when no hand-off can reach them any
 // more, so a contended Acquire allocates nothing. Measured with
 // BenchmarkHandoff (every turn a hand-off), benchstat over 6 interleaved
-// runs on the README's machine: 6 allocations and 384 bytes a hand-off
+// runs on the README's machine at 0dbe13f: 6 allocations and 384 bytes a hand-off
 // before, none now, and 1.3, 1.6 and 1.8 µs a hand-off at -cpu 1, 2 and 8
 // became 0.72, 0.90 and 0.91 µs.
 //
