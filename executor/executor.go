@@ -27,8 +27,8 @@ const (
 // done-callbacks (but Shutdown with Wait from a task waits for itself).
 //
 // Memory model: a successful Submit happens before its task starts; the end
-// of every worker, and the final state of every accepted future, happen
-// before Shutdown with Wait or AwaitTermination returns nil.
+// of every worker, and the final state of every future that was queued,
+// happen before Shutdown with Wait or AwaitTermination returns nil.
 type Executor struct {
 	_   noCopy
 	cfg config
@@ -245,10 +245,17 @@ func (e *Executor) enqueue(t task) error {
 	e.mu.Unlock()
 	schedpoint.Point("executor.submit.afterEnqueue")
 	if dropped != nil {
-		dropped.cancelQueued()
-		e.settled()
+		e.cancelDropped(dropped)
 	}
 	return err
+}
+
+// cancelDropped cancels the future DiscardOldest took out of the queue and
+// ends its batch in settling, even when a done-callback calls
+// runtime.Goexit.
+func (e *Executor) cancelDropped(t task) {
+	defer e.settled()
+	t.cancelQueued()
 }
 
 // settled ends one batch of futures counted in settling, now all final,

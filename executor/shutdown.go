@@ -36,10 +36,7 @@ func (e *Executor) Shutdown(ctx context.Context, opts ShutdownOptions) error {
 	schedpoint.Point("executor.shutdown.begun")
 	e.unregister()
 	if queued.len() > 0 {
-		for t := queued.pop(); t != nil; t = queued.pop() {
-			t.cancelQueued()
-		}
-		e.settled()
+		e.cancelTaken(&queued)
 	}
 	if opts.Wait {
 		return e.AwaitTermination(ctx)
@@ -62,12 +59,27 @@ func (e *Executor) ShutdownNow() int {
 	e.unregister()
 	n := 0
 	if queued.len() > 0 {
-		for t := queued.pop(); t != nil; t = queued.pop() {
-			if t.cancelQueued() {
-				n++
-			}
+		n = e.cancelTaken(&queued)
+	}
+	return n
+}
+
+// cancelTaken cancels the futures of q, a batch counted in settling, and
+// ends the batch, and returns how many of them it cancelled (never
+// started). A done-callback that calls runtime.Goexit ends the caller's
+// goroutine, but not before the rest of q is cancelled and the batch ended,
+// so that the executor can still terminate.
+func (e *Executor) cancelTaken(q *rings) (n int) {
+	defer func() {
+		for t := q.pop(); t != nil; t = q.pop() { // left by a Goexit
+			t.cancelQueued()
 		}
 		e.settled()
+	}()
+	for t := q.pop(); t != nil; t = q.pop() {
+		if t.cancelQueued() {
+			n++
+		}
 	}
 	return n
 }
@@ -84,8 +96,9 @@ func (e *Executor) takeQueueLocked() rings {
 }
 
 // AwaitTermination waits until shutdown began, every worker goroutine
-// ended and every accepted future is final (the queued futures a shutdown
-// cancels included), or returns context.Cause(ctx) when ctx ends first.
+// ended and every future that was queued is final (those a shutdown
+// cancels included; a task that CallerRuns runs in its submitter is not
+// waited for), or returns context.Cause(ctx) when ctx ends first.
 func (e *Executor) AwaitTermination(ctx context.Context) error {
 	select {
 	case <-e.terminated:

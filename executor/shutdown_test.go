@@ -3,6 +3,7 @@ package executor_test
 import (
 	"context"
 	"errors"
+	"runtime"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -456,6 +457,50 @@ func TestTerminationWaitsForTakenFutures(t *testing.T) {
 				t.Errorf("AwaitTermination returned (%+v) with a queued future %v", e.Stats(), queued)
 			}
 			<-stopped
+		})
+	}
+}
+
+// TestTerminatesAfterGoexitInCancelledCallback: a done-callback that calls
+// runtime.Goexit while a shutdown or DiscardOldest cancels its queued
+// future ends the cancelling goroutine, but the executor still terminates.
+// With the count of futures being cancelled (settling) lowered by a plain
+// statement after the cancel loop, the Goexit skipped it and Shutdown with
+// Wait hung until its ctx ended, with every future final and no worker
+// left (found by review; the executor before that count terminated).
+func TestTerminatesAfterGoexitInCancelledCallback(t *testing.T) {
+	t.Parallel()
+	noop := func(context.Context) error { return nil }
+	for _, c := range []struct {
+		name string
+		opts []executor.Option
+		stop func(*executor.Executor)
+	}{
+		{"ShutdownNow", nil, func(e *executor.Executor) { e.ShutdownNow() }},
+		{"Shutdown with CancelFutures", nil, func(e *executor.Executor) {
+			e.Shutdown(context.Background(), executor.ShutdownOptions{CancelFutures: true})
+		}},
+		{"DiscardOldest", []executor.Option{executor.WithQueueSize(1), executor.WithRejection(executor.DiscardOldest)}, func(e *executor.Executor) {
+			e.Go(noop) // discards the queued future
+		}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			e := newExecutor(t, append([]executor.Option{executor.WithMaxWorkers(1)}, c.opts...)...)
+			g := newGate(1)
+			must[*executor.Future[struct{}]](t)(e.Go(g.task))
+			g.waitStarted(t, 1)
+			queued := must[*executor.Future[struct{}]](t)(e.Go(noop))
+			queued.AddDoneCallback(func(*executor.Future[struct{}]) { runtime.Goexit() })
+			stopped := make(chan struct{})
+			go func() { defer close(stopped); c.stop(e) }()
+			<-stopped
+			close(g.release)
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			if err := e.Shutdown(ctx, executor.ShutdownOptions{Wait: true}); err != nil || !queued.Cancelled() {
+				t.Fatalf("Shutdown with Wait: %v, queued future %v (%+v); want nil, and it cancelled", err, queued, e.Stats())
+			}
 		})
 	}
 }

@@ -79,22 +79,6 @@ func subscribe(fs []Waitable) (final []Waitable, s *subscription) {
 	return final, s
 }
 
-// collected returns the futures already sent on ch, without waiting. A
-// caller whose ctx ended calls it before giving up, because a future that
-// became final before ctx ended may be in ch unread: select picks at random
-// between a ready ch and a ready ctx.Done().
-func (s *subscription) collected() []Waitable {
-	var fs []Waitable
-	for {
-		select {
-		case f := <-s.ch:
-			fs = append(fs, f)
-		default:
-			return fs
-		}
-	}
-}
-
 // cancel stops listening, so that no stale waiter stays on a future.
 func (s *subscription) cancel() {
 	for _, f := range s.pending {
@@ -134,9 +118,14 @@ func Wait(ctx context.Context, fs []Waitable, mode WaitMode) (done, notDone []Wa
 			got[f] = true
 			done = append(done, f)
 		case <-ctx.Done():
-			for _, f := range s.collected() {
-				got[f] = true
-				done = append(done, f)
+			// A future final before ctx ended may not have been sent on
+			// ch yet (its notify runs after the state is stored), or sent
+			// and not read (select picks at random): go by the state.
+			for _, f := range s.pending {
+				if !got[f] && isFinal(f.futureCore().state.Load()) {
+					got[f] = true
+					done = append(done, f)
+				}
 			}
 			if !satisfied() {
 				err = context.Cause(ctx)
@@ -169,17 +158,23 @@ func AsCompleted(ctx context.Context, fs []Waitable) iter.Seq2[Waitable, error] 
 				return
 			}
 		}
+		yielded := make(map[*core]bool)
 		for left := len(s.pending); left > 0; left-- {
 			select {
 			case f := <-s.ch:
+				yielded[f.futureCore()] = true
 				if !yield(f, nil) {
 					return
 				}
 			case <-ctx.Done():
-				for _, f := range s.collected() {
-					left--
-					if !yield(f, nil) {
-						return
+				// As in Wait: go by the state, not by what ch holds.
+				for _, f := range s.pending {
+					if c := f.futureCore(); !yielded[c] && isFinal(c.state.Load()) {
+						yielded[c] = true
+						left--
+						if !yield(f, nil) {
+							return
+						}
 					}
 				}
 				if left > 0 {

@@ -169,48 +169,67 @@ func TestAsCompleted(t *testing.T) {
 	})
 }
 
-// finalThenCtxEnd runs rounds in which the first of 200 promises becomes
-// final and then ctx ends, both while the waiter is still subscribing (each
-// listen sleeps up to 1 ms under -tags schedtest), so that when the waiter
-// first selects, the future's notification and ctx.Done() are both ready.
-// wrong reports whether the waiter treated that future as unfinished.
+// finalThenCtxEnd runs rounds in which the first of a set of promises
+// becomes final and then ctx ends, in two ways (-tags schedtest holds the
+// goroutines at the points named). "both ready": while the waiter is still
+// subscribing to 200 promises (each listen sleeps up to 1 ms), so that when
+// it first selects, the future's notification and ctx.Done() are both
+// ready. "not yet notified": the waiter waits on 2 promises, and ctx ends
+// after the first is final (IsDone) but before its notification was sent
+// (notify sleeps up to 20 ms). wrong reports whether the waiter treated
+// that future as unfinished.
 func finalThenCtxEnd(t *testing.T, wrong func(ctx context.Context, fs []executor.Waitable) bool) {
 	if !schedpoint.Enabled {
-		t.Skip("needs -tags schedtest to hold the waiter in its subscription")
+		t.Skip("needs -tags schedtest to hold the waiter and the notification")
 	}
-	defer schedpoint.Set(schedpoint.Policy{Seed: 1, P: 1, Action: schedpoint.ActionSleep, Max: time.Millisecond, Filter: "executor.future.listen.afterFlag"})()
-	const rounds = 20
-	bad := 0
-	for range rounds {
-		ps := make([]*executor.Promise[int], 200)
-		fs := make([]executor.Waitable, len(ps))
-		for i := range ps {
-			ps[i] = executor.NewPromise[int]()
-			fs[i] = ps[i].Future()
-		}
-		ctx, cancel := context.WithCancel(context.Background())
-		set := make(chan struct{})
-		go func() {
-			defer close(set)
-			time.Sleep(20 * time.Millisecond)
-			ps[0].SetResult(1)
-			cancel()
-		}()
-		if wrong(ctx, fs) {
-			bad++
-		}
-		<-set
-	}
-	if bad > 0 {
-		t.Fatalf("%d of %d rounds: a future final before ctx ended was treated as unfinished", bad, rounds)
+	for _, c := range []struct {
+		name, point string
+		max         time.Duration
+		futures     int
+	}{
+		{"both ready", "executor.future.listen.afterFlag", time.Millisecond, 200},
+		{"not yet notified", "executor.future.notify", 20 * time.Millisecond, 2},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			defer schedpoint.Set(schedpoint.Policy{Seed: 1, P: 1, Action: schedpoint.ActionSleep, Max: c.max, Filter: c.point})()
+			const rounds = 10
+			bad := 0
+			for range rounds {
+				ps := make([]*executor.Promise[int], c.futures)
+				fs := make([]executor.Waitable, len(ps))
+				for i := range ps {
+					ps[i] = executor.NewPromise[int]()
+					fs[i] = ps[i].Future()
+				}
+				ctx, cancel := context.WithCancel(context.Background())
+				set := make(chan struct{})
+				go func() {
+					defer close(set)
+					time.Sleep(5 * time.Millisecond) // the waiter is subscribing, or waiting
+					go ps[0].SetResult(1)            // stores the state, then notifies
+					for !fs[0].IsDone() {
+						time.Sleep(10 * time.Microsecond)
+					}
+					cancel() // strictly after the future became final
+				}()
+				if wrong(ctx, fs) {
+					bad++
+				}
+				<-set
+			}
+			if bad > 0 {
+				t.Fatalf("%d of %d rounds: a future final before ctx ended was treated as unfinished", bad, rounds)
+			}
+		})
 	}
 }
 
 // TestWaitCountsFutureFinalBeforeCtxEnd: a future that became final before
 // ctx ended is done, and as it satisfies FirstCompleted, Wait returns no
 // error, as CPython's wait puts whatever its waiter collected in done. Wait
-// once picked at random between the ready notification and ctx.Done(); it
-// then failed about half the rounds (11 of 20).
+// once picked at random between the ready notification and ctx.Done(), and
+// then looked only at notifications already sent: each failed about half
+// the "both ready" rounds and every "not yet notified" one.
 func TestWaitCountsFutureFinalBeforeCtxEnd(t *testing.T) {
 	finalThenCtxEnd(t, func(ctx context.Context, fs []executor.Waitable) bool {
 		done, notDone, err := executor.Wait(ctx, fs, executor.FirstCompleted)
@@ -223,9 +242,10 @@ func TestWaitCountsFutureFinalBeforeCtxEnd(t *testing.T) {
 }
 
 // TestAsCompletedYieldsFutureFinalBeforeCtxEnd: AsCompleted yields a future
-// that became final before ctx ended, then the error, which counts 199
-// unfinished. It once reported "200 (of 200) futures unfinished" in about
-// half the rounds (8 of 20), never yielding the final one.
+// that became final before ctx ended, then the error, which counts the
+// others unfinished. It once reported "200 (of 200) futures unfinished" in about
+// half the "both ready" rounds, and in every "not yet notified" one, never
+// yielding the final one.
 func TestAsCompletedYieldsFutureFinalBeforeCtxEnd(t *testing.T) {
 	finalThenCtxEnd(t, func(ctx context.Context, fs []executor.Waitable) bool {
 		var got []executor.Waitable
