@@ -56,7 +56,7 @@ type Executor struct {
 	// settling counts the batches of futures taken out of the queue and
 	// being cancelled with mu released (by Shutdown with CancelFutures,
 	// ShutdownNow, DiscardOldest). Termination waits until it is 0, so
-	// that every accepted future is final when AwaitTermination returns.
+	// that every queued future is final when AwaitTermination returns.
 	settling   int
 	terminated chan struct{}
 	termClosed bool
@@ -77,8 +77,11 @@ type Executor struct {
 	// cost a write to a line every submission reads.
 	outLen atomic.Int64
 
-	cancelled atomic.Uint64   // written by whoever cancels one of its futures
-	hooks     *exechook.Hooks // set before the first Submit, by tests and verify only (internal/exechook)
+	cancelled atomic.Uint64 // written by whoever cancels one of its futures
+	// failedQueued counts the queued futures a broken pool failed; written
+	// by breakPool's goroutine, before each future's callbacks run.
+	failedQueued atomic.Uint64
+	hooks        *exechook.Hooks // set before the first Submit, by tests and verify only (internal/exechook)
 }
 
 // tally counts task outcomes; Executor.takeMu guards it.
@@ -434,13 +437,5 @@ func (e *Executor) breakPool(cause error) {
 	e.wakeIdleLocked()
 	e.mu.Unlock()
 	schedpoint.Point("executor.broken.begun")
-	var failed uint64
-	for t := q.pop(); t != nil; t = q.pop() {
-		if t.fail(err) {
-			failed++
-		}
-	}
-	e.takeMu.Lock() // once for the whole queue, not once a task
-	e.done.failed += failed
-	e.takeMu.Unlock()
+	q.finishAll(func(t task) bool { return t.fail(err) }, func(int) {})
 }

@@ -342,6 +342,9 @@ func (f *Future[T]) fail(err error) bool {
 	f.fn = nil
 	f.c.err = err // over a Go task's function too
 	f.c.state.Store(stateFinished)
+	if e := f.c.executor(); e != nil {
+		e.failedQueued.Add(1) // before the callbacks, which may not return
+	}
 	f.c.notify()
 	return true
 }

@@ -147,3 +147,72 @@ func TestLastWorkerGoexitAfterShutdown(t *testing.T) {
 		t.Fatalf("got %+v, want Failed 1, Cancelled 3, Workers 0", st)
 	}
 }
+
+// TestGoexitInCallbackWhileQueueIsResolved: when the executor itself
+// resolves the queued futures (the last worker ended by runtime.Goexit
+// after shutdown began cancels them; a broken pool fails them), a
+// done-callback that calls runtime.Goexit ends the goroutine doing it, and
+// the futures behind it were left pending forever: the executor never
+// terminated (the last worker's case) or a future never resolved (the
+// broken pool's). Each queued future here has a callback that calls Goexit.
+func TestGoexitInCallbackWhileQueueIsResolved(t *testing.T) {
+	t.Parallel()
+	goexit := func(*executor.Future[int]) { runtime.Goexit() }
+	t.Run("last worker's Goexit after shutdown", func(t *testing.T) {
+		t.Parallel()
+		e := newExecutor(t, executor.WithMaxWorkers(1))
+		ctx := testCtx(t)
+		started, release := make(chan struct{}), make(chan struct{})
+		must[*executor.Future[struct{}]](t)(e.Go(func(context.Context) error { close(started); <-release; runtime.Goexit(); return nil }))
+		<-started
+		var fs []*executor.Future[int]
+		for range 3 {
+			f := must[*executor.Future[int]](t)(executor.Submit(e, func(context.Context) (int, error) { return 1, nil }))
+			f.AddDoneCallback(goexit)
+			fs = append(fs, f)
+		}
+		if err := e.Shutdown(ctx, executor.ShutdownOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		close(release)
+		if err := e.AwaitTermination(ctx); err != nil {
+			t.Fatalf("AwaitTermination: %v (%+v)", err, e.Stats())
+		}
+		for i, f := range fs {
+			if !f.Cancelled() {
+				t.Errorf("queued future %d: %v, want it cancelled", i, f)
+			}
+		}
+		if st := e.Stats(); st.Cancelled != 3 || st.Workers != 0 {
+			t.Errorf("got %+v, want Cancelled 3, Workers 0", st)
+		}
+	})
+	t.Run("broken pool", func(t *testing.T) {
+		t.Parallel()
+		cause := errors.New("init failed")
+		queued := make(chan struct{})
+		e := newExecutor(t, executor.WithMaxWorkers(1), executor.WithInitializer(func(context.Context) error {
+			<-queued
+			return cause
+		}))
+		ctx := testCtx(t)
+		var fs []*executor.Future[int]
+		for range 3 {
+			f := must[*executor.Future[int]](t)(executor.Submit(e, func(context.Context) (int, error) { return 1, nil }))
+			f.AddDoneCallback(goexit)
+			fs = append(fs, f)
+		}
+		close(queued)
+		for i, f := range fs {
+			if _, err := f.Result(ctx); !errors.Is(err, cause) {
+				t.Fatalf("queued future %d: got %v, want ErrBroken wrapping the cause", i, err)
+			}
+		}
+		if err := e.AwaitTermination(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if st := e.Stats(); st.Failed != 3 {
+			t.Errorf("got Failed %d, want 3", st.Failed)
+		}
+	})
+}

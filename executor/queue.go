@@ -77,6 +77,29 @@ func (q *rings) pop() task {
 // len returns how many tasks q holds.
 func (q *rings) len() int { return q[0].n + q[1].n }
 
+// finishAll applies finish to every task of q (cancel or fail it), then
+// calls done once with how many finish reported true. finish runs
+// done-callbacks, and one that calls runtime.Goexit ends this goroutine:
+// the deferred call then goes on with the rest of q, so that every task
+// still reaches a final state and done still runs (the goroutine is ending
+// then, and n leaves out the task whose callback called Goexit; Stats
+// counts each cancel and failure before the callbacks run).
+func (q *rings) finishAll(finish func(task) bool, done func(n int)) {
+	n := 0
+	defer func() {
+		if q.len() > 0 { // a done-callback called runtime.Goexit
+			q.finishAll(finish, func(m int) { done(n + m) })
+			return
+		}
+		done(n)
+	}()
+	for t := q.pop(); t != nil; t = q.pop() {
+		if finish(t) {
+			n++
+		}
+	}
+}
+
 // joined moves every task into one ring, oldest first, and returns it. It
 // copies the second ring's tasks (only a worker ended by runtime.Goexit
 // needs this).

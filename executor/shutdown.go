@@ -36,7 +36,7 @@ func (e *Executor) Shutdown(ctx context.Context, opts ShutdownOptions) error {
 	schedpoint.Point("executor.shutdown.begun")
 	e.unregister()
 	if queued.len() > 0 {
-		e.cancelTaken(&queued)
+		queued.finishAll(task.cancelQueued, func(int) { e.settled() })
 	}
 	if opts.Wait {
 		return e.AwaitTermination(ctx)
@@ -59,27 +59,10 @@ func (e *Executor) ShutdownNow() int {
 	e.unregister()
 	n := 0
 	if queued.len() > 0 {
-		n = e.cancelTaken(&queued)
-	}
-	return n
-}
-
-// cancelTaken cancels the futures of q, a batch counted in settling, and
-// ends the batch, and returns how many of them it cancelled (never
-// started). A done-callback that calls runtime.Goexit ends the caller's
-// goroutine, but not before the rest of q is cancelled and the batch ended,
-// so that the executor can still terminate.
-func (e *Executor) cancelTaken(q *rings) (n int) {
-	defer func() {
-		for t := q.pop(); t != nil; t = q.pop() { // left by a Goexit
-			t.cancelQueued()
-		}
-		e.settled()
-	}()
-	for t := q.pop(); t != nil; t = q.pop() {
-		if t.cancelQueued() {
-			n++
-		}
+		queued.finishAll(task.cancelQueued, func(cancelled int) {
+			n = cancelled
+			e.settled()
+		})
 	}
 	return n
 }
@@ -144,7 +127,7 @@ func (e *Executor) Stats() Stats {
 		IdleWorkers: len(e.idle),
 		PeakWorkers: e.peak,
 		Completed:   e.done.completed,
-		Failed:      e.done.failed,
+		Failed:      e.done.failed + e.failedQueued.Load(),
 	}
 	s.Running = s.Workers - s.IdleWorkers
 	return s

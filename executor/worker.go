@@ -277,17 +277,16 @@ func (w *worker) endAbnormal(inited bool) {
 		e.mu.Unlock()
 		return
 	}
-	stranded := e.in.take()
+	stranded := rings{e.in.take()}
 	e.mu.Unlock()
-	for t := stranded.pop(); t != nil; t = stranded.pop() {
-		t.cancelQueued()
-	}
-	e.mu.Lock()
-	if exited {
-		e.alive--
-		e.terminateIfDoneLocked()
-	} else {
-		w.exitLocked()
-	}
-	e.mu.Unlock()
+	stranded.finishAll(task.cancelQueued, func(int) {
+		e.mu.Lock()
+		if exited {
+			e.alive--
+			e.terminateIfDoneLocked()
+		} else {
+			w.exitLocked()
+		}
+		e.mu.Unlock()
+	})
 }
