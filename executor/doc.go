@@ -19,12 +19,12 @@
 // when it is an error) and the worker goes on; a task that calls
 // runtime.Goexit ends its worker, which fails the future and is replaced. A
 // done-callback that calls runtime.Goexit ends its worker too, but leaves
-// the future as its task finished it; one that calls it while a shutdown,
-// a DiscardOldest submission or a broken pool resolves queued futures ends
-// that goroutine only after the futures queued behind were resolved too. After shutdown began no replacement
+// the future as its task finished it. After shutdown began no replacement
 // may start, so when the last worker ends that way the futures still queued
 // are cancelled (even without CancelFutures) before the executor
-// terminates.
+// terminates. A done-callback that calls runtime.Goexit while a shutdown, a
+// DiscardOldest submission or a broken pool resolves queued futures ends
+// that goroutine only after the futures queued behind were resolved too.
 //
 // # Why no worker can start after shutdown began
 //
