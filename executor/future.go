@@ -15,13 +15,18 @@ import (
 )
 
 // The states of a future. Only the transitions pending -> running ->
-// finished, pending -> cancelled, and (for a [Promise]) pending or running
-// -> setting -> finished exist, each made by one CompareAndSwap, so a final
-// state (cancelled or finished) is reached at most once.
+// finished, pending -> cancelled, running -> setting -> finished (a task
+// that ended abnormally, or a [Promise] set while running), and pending ->
+// resolving -> finished (a Promise set while pending, a queued future
+// failed by a broken pool) exist, each made by one CompareAndSwap, so a
+// final state (cancelled or finished) is reached at most once. Setting
+// reads as running and resolving as pending: a future that never ran never
+// reports running.
 const (
 	statePending uint32 = iota
 	stateRunning
-	stateSetting // a Promise setter won the race and is writing the result
+	stateSetting   // the result of a running future is being written
+	stateResolving // the result of a pending future is being written
 	stateCancelled
 	stateFinished
 )
@@ -155,8 +160,21 @@ func (c *core) notify() {
 		default: // cannot happen: ch has room for each future once
 		}
 	}
-	for _, cb := range cbs {
-		cb()
+	runCallbacks(cbs)
+}
+
+// runCallbacks runs cbs in order. A callback that calls runtime.Goexit ends
+// the goroutine, but the deferred call runs the callbacks after it first,
+// so that every callback added to the future still runs.
+func runCallbacks(cbs []func()) {
+	i := 0
+	defer func() {
+		if i < len(cbs) { // cbs[i] called runtime.Goexit
+			runCallbacks(cbs[i+1:])
+		}
+	}()
+	for ; i < len(cbs); i++ {
+		cbs[i]()
 	}
 }
 
@@ -336,7 +354,7 @@ func (f *Future[T]) abort(err error) (failed bool) {
 // fail moves a queued future to FINISHED with err (a broken pool) and
 // reports whether it did, that is whether the future was still pending.
 func (f *Future[T]) fail(err error) bool {
-	if !f.c.state.CompareAndSwap(statePending, stateSetting) {
+	if !f.c.state.CompareAndSwap(statePending, stateResolving) {
 		return false
 	}
 	f.fn = nil
@@ -434,9 +452,12 @@ func (f *Future[T]) IsDone() bool { return isFinal(f.c.state.Load()) }
 
 // AddDoneCallback arranges for fn(f) to run when f becomes final, in the
 // goroutine that makes it final (a worker, a canceller, a Promise setter);
-// if f is already final fn runs at once in the caller. Callbacks run in the
-// order they were added. A panicking callback is recovered and logged with
-// log/slog; the others still run.
+// if f is already final fn runs at once in the caller. The callbacks added
+// before f became final run in the order they were added; one added while
+// they run (f is final then) runs at once in the caller, possibly before
+// them, as in CPython. A panicking callback is recovered and logged with
+// log/slog, and a callback that calls runtime.Goexit ends its goroutine
+// after the callbacks behind it ran; either way the others still run.
 func (f *Future[T]) AddDoneCallback(fn func(*Future[T])) {
 	if fn == nil {
 		panic("executor: nil done callback")
@@ -462,7 +483,7 @@ func runCallback[T any](f *Future[T], fn func(*Future[T])) {
 func (f *Future[T]) String() string {
 	var st string
 	switch s := f.c.state.Load(); s {
-	case statePending:
+	case statePending, stateResolving:
 		st = "pending"
 	case stateRunning, stateSetting:
 		st = "running"
@@ -533,10 +554,15 @@ func (p *Promise[T]) set(v T, err error) error {
 		if s != statePending && s != stateRunning {
 			return fmt.Errorf("%w: %s", ErrInvalidState, p.f)
 		}
-		if c.state.CompareAndSwap(s, stateSetting) {
+		next := stateSetting
+		if s == statePending {
+			next = stateResolving // it never ran: it does not read as running
+		}
+		if c.state.CompareAndSwap(s, next) {
 			break
 		}
 	}
+	schedpoint.Point("executor.promise.claimed")
 	p.f.val, c.err = v, err
 	c.state.Store(stateFinished)
 	c.notify()

@@ -7,11 +7,13 @@ import (
 	"fmt"
 	"log/slog"
 	"regexp"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/paddock-go/paddock/executor"
+	"github.com/paddock-go/paddock/internal/schedpoint"
 )
 
 // futureIn returns a future in the named state, CPython's test_futures
@@ -237,5 +239,80 @@ func TestPanickingCallback(t *testing.T) {
 	}
 	if out := buf.String(); !strings.Contains(out, "done callback panicked") || !strings.Contains(out, "doh!") {
 		t.Fatalf("got log %q, want the panic logged", out)
+	}
+}
+
+// TestCallbacksAfterGoexitCallbackRun: a done-callback that calls
+// runtime.Goexit ends the goroutine that runs it, but the callbacks added
+// after it still run, whether a worker or a Promise setter makes the future
+// final. They used to be skipped: notify's loop was abandoned (found by
+// review).
+func TestCallbacksAfterGoexitCallbackRun(t *testing.T) {
+	t.Parallel()
+	for name, finish := range map[string]func(t *testing.T) *executor.Future[int]{
+		"worker": func(t *testing.T) *executor.Future[int] {
+			e := newExecutor(t, executor.WithMaxWorkers(1))
+			started, release := make(chan struct{}), make(chan struct{})
+			f := must[*executor.Future[int]](t)(executor.Submit(e, func(context.Context) (int, error) { close(started); <-release; return 7, nil }))
+			<-started                            // running: the executor's cleanup cannot cancel it
+			t.Cleanup(func() { close(release) }) // after the callbacks are added
+			return f
+		},
+		"promise": func(t *testing.T) *executor.Future[int] {
+			p := executor.NewPromise[int]()
+			t.Cleanup(func() { go p.SetResult(7) }) // the setter's goroutine ends at the Goexit
+			return p.Future()
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			ran := make(chan int, 2)
+			var f *executor.Future[int]
+			t.Run("add", func(t *testing.T) {
+				f = finish(t)
+				f.AddDoneCallback(func(*executor.Future[int]) { ran <- 1; runtime.Goexit() })
+				f.AddDoneCallback(func(*executor.Future[int]) { ran <- 2 })
+			}) // its cleanup makes f final
+			ctx := testCtx(t)
+			for want := 1; want <= 2; want++ {
+				select {
+				case got := <-ran:
+					if got != want {
+						t.Fatalf("callback %d ran, want %d", got, want)
+					}
+				case <-ctx.Done():
+					t.Fatalf("callback %d of %v never ran (callback 1 called runtime.Goexit)", want, f)
+				}
+			}
+		})
+	}
+}
+
+// TestPromiseSetWhilePendingNeverRunning: a Promise set while pending (never
+// given SetRunning) is pending until its result is stored and finished
+// after, and never reads as running, as CPython's set_result on a PENDING
+// future. The setter is held between its claim and its store (-tags
+// schedtest); it used to read as running there.
+func TestPromiseSetWhilePendingNeverRunning(t *testing.T) {
+	if !schedpoint.Enabled {
+		t.Skip("needs -tags schedtest to hold the setter")
+	}
+	defer schedpoint.Set(schedpoint.Policy{Seed: 1, P: 1, Action: schedpoint.ActionSleep, Max: 20 * time.Millisecond, Filter: "executor.promise.claimed"})()
+	p := executor.NewPromise[int]()
+	f := p.Future()
+	set := make(chan error)
+	go func() { set <- p.SetResult(1) }()
+	for {
+		select {
+		case err := <-set:
+			if err != nil || !f.IsDone() {
+				t.Fatalf("SetResult: %v, future %v", err, f)
+			}
+			return
+		default:
+		}
+		if f.Running() || strings.Contains(f.String(), "running") {
+			t.Fatalf("a promise set while pending reads as running: %v", f)
+		}
 	}
 }
