@@ -163,19 +163,36 @@ func (c *core) notify() {
 	runCallbacks(cbs)
 }
 
-// runCallbacks runs cbs in order. A callback that calls runtime.Goexit ends
-// the goroutine, but the deferred call runs the callbacks after it first,
-// so that every callback added to the future still runs.
+// runCallbacks runs cbs in order; one that calls runtime.Goexit ends the
+// goroutine only after the others ran (see forEachPastGoexit).
 func runCallbacks(cbs []func()) {
-	i := 0
+	forEachPastGoexit(func() (func(), bool) {
+		if len(cbs) == 0 {
+			return nil, false
+		}
+		cb := cbs[0]
+		cbs = cbs[1:]
+		return cb, true
+	}, func(cb func()) { cb() })
+}
+
+// forEachPastGoexit calls f on each element next gives, in order, until
+// next reports none left. f runs done-callbacks, and one that calls
+// runtime.Goexit ends the goroutine: the deferred call then goes on with
+// the elements after it first, however many such callbacks there are, so
+// that none is skipped. Done-callbacks and the resolving of queued futures
+// both go through it.
+func forEachPastGoexit[E any](next func() (E, bool), f func(E)) {
+	finished := false
 	defer func() {
-		if i < len(cbs) { // cbs[i] called runtime.Goexit
-			runCallbacks(cbs[i+1:])
+		if !finished { // f called runtime.Goexit
+			forEachPastGoexit(next, f)
 		}
 	}()
-	for ; i < len(cbs); i++ {
-		cbs[i]()
+	for x, ok := next(); ok; x, ok = next() {
+		f(x)
 	}
+	finished = true
 }
 
 // listen runs register under mu unless the future is final, and reports

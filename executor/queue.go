@@ -86,18 +86,15 @@ func (q *rings) len() int { return q[0].n + q[1].n }
 // counts each cancel and failure before the callbacks run).
 func (q *rings) finishAll(finish func(task) bool, done func(n int)) {
 	n := 0
-	defer func() {
-		if q.len() > 0 { // a done-callback called runtime.Goexit
-			q.finishAll(finish, func(m int) { done(n + m) })
-			return
-		}
-		done(n)
-	}()
-	for t := q.pop(); t != nil; t = q.pop() {
+	defer func() { done(n) }() // after forEachPastGoexit's own deferred call
+	forEachPastGoexit(func() (task, bool) {
+		t := q.pop()
+		return t, t != nil
+	}, func(t task) {
 		if finish(t) {
 			n++
 		}
-	}
+	})
 }
 
 // joined moves every task into one ring, oldest first, and returns it. It
