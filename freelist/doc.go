@@ -83,7 +83,7 @@
 //
 // Each window between a load and the CAS that acts on it, and each moment a
 // credit is in a goroutine's hands, carries an internal/schedpoint point,
-// free in ordinary builds: freelist.get.afterLoad, freelist.get.stealAfterLoad,
+// free in ordinary builds: freelist.get.afterLoad, freelist.get.privateAfterLoad,
 // freelist.get.afterPop, freelist.put.afterReset, freelist.put.haveCredit,
 // freelist.put.stealCreditAfterLoad, freelist.credit.takeAfterLoad,
 // freelist.clear.afterLoad and freelist.clear.afterTake. Built with

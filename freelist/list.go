@@ -40,8 +40,9 @@ type Stats struct {
 // Gets, and leaves the rest to the garbage collector.
 //
 // A List is made by [New]; the zero List is not usable (Cap reports 0,
-// and the other methods panic with "freelist: List not made by New"). It must not be copied after first use. It is safe for concurrent use by any number of
-// goroutines. In the terminology of the Go memory model, a call to Put(x)
+// and the other methods panic with "freelist: List not made by New"). It
+// must not be copied after first use. It is safe for concurrent use by any
+// number of goroutines. In the terminology of the Go memory model, a call to Put(x)
 // synchronizes before the call to Get that returns that same x, so
 // everything the putting goroutine (and Reset) wrote to *x is visible to the
 // getting one.

@@ -90,24 +90,32 @@ func (l *List[T]) getSlow(s *shard[T]) *T {
 	// Get's fast path looked at the private slot of the P the goroutine
 	// ran on then; s is the shard of the P it runs on now, which may
 	// differ, so its private slot is looked at here too.
-	if p := s.private.Load(); p != nil && p != l.credit && s.private.CompareAndSwap(p, l.credit) {
+	if p := l.takePrivate(s); p != nil {
 		return p
 	}
 	if p := l.popShared(s, s); p != nil {
 		return p
 	}
-	shards := l.allShards()
-	for _, t := range shards {
+	for _, t := range l.allShards() {
 		if t == s {
 			continue
 		}
-		if p := t.private.Load(); p != nil && p != l.credit {
-			schedpoint.Point("freelist.get.stealAfterLoad")
-			if t.private.CompareAndSwap(p, l.credit) {
-				return p
-			}
+		if p := l.takePrivate(t); p != nil {
+			return p
 		}
 		if p := l.popShared(t, s); p != nil {
+			return p
+		}
+	}
+	return nil
+}
+
+// takePrivate takes the object in t's private slot, leaving the credit it
+// held in its place, and returns nil when the slot holds none.
+func (l *List[T]) takePrivate(t *shard[T]) *T {
+	if p := t.private.Load(); p != nil && p != l.credit {
+		schedpoint.Point("freelist.get.privateAfterLoad")
+		if t.private.CompareAndSwap(p, l.credit) {
 			return p
 		}
 	}
