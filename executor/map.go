@@ -22,8 +22,8 @@ type MapOptions struct {
 // then context.Cause(ctx) once, cancels the futures not started and stops;
 // a task whose turn comes after ctx ended returns context.Cause(ctx)
 // without calling fn. Stopping the loop early (a break, or a panic in the
-// loop body) cancels the futures not started. A submission error (such as [ErrShutdown]) is
-// yielded at its element, and ends the sequence.
+// loop body) cancels the futures not started. A submission error (such as
+// [ErrShutdown]) is yielded at its element, and ends the sequence.
 func Map[T, R any](ctx context.Context, e *Executor, in iter.Seq[T], fn func(context.Context, T) (R, error), opts MapOptions) iter.Seq2[R, error] {
 	submit := func(x T) (*Future[R], error) {
 		return Submit(e, func(tctx context.Context) (R, error) {
