@@ -93,6 +93,22 @@ func BenchmarkArena(b *testing.B) {
 					}
 				})
 			})
+			b.Run("impl=handoff", func(b *testing.B) {
+				h := bench.NewHandoff[[]byte]()
+				b.ReportAllocs()
+				runParallelWarm(b, func(pb *testing.PB) {
+					for pb.Next() {
+						buf := h.Get()
+						if buf == nil {
+							s := make([]byte, n)
+							buf = &s
+						}
+						mem := *buf
+						mem[0], mem[n-1] = 1, 1
+						h.Put(buf)
+					}
+				})
+			})
 			b.Run("impl=bytebufferpool", func(b *testing.B) {
 				var p bytebufferpool.Pool
 				b.ReportAllocs()

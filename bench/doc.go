@@ -15,19 +15,21 @@
 //
 //	BenchmarkArena/size=1MiB/impl=paddock         parallel Get+Put of one block
 //	BenchmarkArena/size=1MiB/impl=syncpool        sync.Pool of *[]byte
+//	BenchmarkArena/size=1MiB/impl=handoff         the floor: one atomic swap a Get and one a Put ([Handoff])
 //	BenchmarkArena/size=1MiB/impl=bytebufferpool  valyala/bytebufferpool
 //	BenchmarkArena/size=1MiB/impl=gobufferpool    libp2p/go-buffer-pool
 //	BenchmarkArena/size=1MiB/impl=mutexarena      Pillow 11's fix: one global mutex ([MutexArena])
 //	BenchmarkArena/size=1MiB/impl=make            make([]byte, n) every time
 //	BenchmarkArenaImage/impl=...                  the seed's image loop, end to end
-//	BenchmarkFreelist/size=256B/impl=...          paddock, syncpool, new, mutexslice ([MutexList], PyO3's fix)
+//	BenchmarkFreelist/size=256B/impl=...          paddock, syncpool, handoff, new, mutexslice ([MutexList], PyO3's fix)
 //	BenchmarkExecutor/load=.../impl=...           paddock, ants, pond, workerpool, conc, errgroup, goroutines, chanpool ([ChanPool])
 //	BenchmarkExecutorShutdown/queued=1M/impl=...  paddock, pond, workerpool, chanpool
 //	BenchmarkGIL/op=.../impl=...                  paddock, mutex
 //
 // The reference designs that no library provides (Pillow's and PyO3's
-// single-lock fixes, a plain channel worker pool) are written here, beside
-// the benchmarks, each in a few dozen lines.
+// single-lock fixes, a plain channel worker pool, and the floor of any cache
+// whose objects any goroutine may take) are written here, beside the
+// benchmarks, each in a few dozen lines.
 //
 // # Running
 //

@@ -1,7 +1,9 @@
 package bench_test
 
 import (
+	"runtime"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/paddock-go/paddock/bench"
@@ -50,6 +52,20 @@ func BenchmarkFreelist(b *testing.B) {
 				}
 			})
 		})
+		b.Run("impl=handoff", func(b *testing.B) {
+			h := bench.NewHandoff[object]()
+			b.ReportAllocs()
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					x := h.Get()
+					if x == nil {
+						x = new(object)
+					}
+					x.buf[0]++
+					h.Put(x)
+				}
+			})
+		})
 		b.Run("impl=new", func(b *testing.B) {
 			b.ReportAllocs()
 			b.RunParallel(func(pb *testing.PB) {
@@ -92,4 +108,69 @@ func TestMutexList(t *testing.T) {
 	if got := m.Get(); got != b {
 		t.Fatalf("Get: got %p, want the last put %p", got, b)
 	}
+}
+
+// TestHandoff checks the floor: it keeps at most one object per P (of
+// GOMAXPROCS+1 Puts one fails, wherever the goroutine runs), hands each
+// object to at most one Get, and its zero value keeps nothing. The
+// single-owner stress is in TestHandoffSingleOwner.
+func TestHandoff(t *testing.T) {
+	t.Parallel()
+	h := bench.NewHandoff[object]()
+	put := map[*object]bool{}
+	kept := 0
+	for range runtime.GOMAXPROCS(0) + 1 {
+		x := new(object)
+		put[x] = true
+		if h.Put(x) {
+			kept++
+		}
+	}
+	if kept > runtime.GOMAXPROCS(0) {
+		t.Fatalf("%d Puts kept their object, want at most one a P (%d)", kept, runtime.GOMAXPROCS(0))
+	}
+	seen := map[*object]bool{}
+	for range 4 * runtime.GOMAXPROCS(0) {
+		if x := h.Get(); x != nil {
+			if !put[x] || seen[x] {
+				t.Fatalf("Get returned %p: put %v, returned before %v", x, put[x], seen[x])
+			}
+			seen[x] = true
+		}
+	}
+	var zero bench.Handoff[object]
+	if zero.Put(new(object)) || zero.Get() != nil {
+		t.Fatal("the zero Handoff kept an object")
+	}
+}
+
+// TestHandoffSingleOwner runs Get and Put from many goroutines, each
+// object marked while it is out: a Get of an object already out fails. It
+// fails on a Handoff whose Get loads the slot, yields, and then stores nil
+// instead of swapping (tried: "handed out twice" in each of 3 runs); without
+// the yield that window is a few nanoseconds and the run passes, which is
+// why the swap, and not a test, is the argument for the real one.
+func TestHandoffSingleOwner(t *testing.T) {
+	t.Parallel()
+	type marked struct{ out atomic.Bool }
+	h := bench.NewHandoff[marked]()
+	var wg sync.WaitGroup
+	for range 4 * runtime.GOMAXPROCS(0) {
+		wg.Go(func() {
+			for range 20_000 {
+				x := h.Get()
+				if x == nil {
+					x = new(marked)
+				}
+				if !x.out.CompareAndSwap(false, true) {
+					t.Error("object handed out twice")
+					return
+				}
+				runtime.Gosched()
+				x.out.Store(false)
+				h.Put(x)
+			}
+		})
+	}
+	wg.Wait()
 }
