@@ -1,7 +1,9 @@
 // Package arena is Pillow's image memory arena done right: a bounded cache
 // of returned memory blocks, Pillow's settings and statistics, and image
-// arrays laid into blocks, safe for any number of goroutines and about as
-// fast as [sync.Pool].
+// arrays laid into blocks, safe for any number of goroutines. A Get+Put
+// takes about twice [sync.Pool]'s time, which makes no locked instruction
+// and keeps no bound or statistics (see the README's Performance section),
+// and a small fraction of a single-mutex arena's under contention.
 //
 // # The problem
 //
