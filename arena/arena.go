@@ -96,7 +96,9 @@ func (a *Arena) hint() int {
 // Get returns a block whose Bytes has length n. Its contents are arbitrary
 // (a reused block keeps what its last owner wrote, or 0xDD with Poison).
 // It returns an error wrapping [ErrExhausted] if the block would take the
-// bytes in use above Config.MaxInUseBytes, and an error if n is negative.
+// bytes in use above Config.MaxInUseBytes, and an error if n is negative or
+// too large for any slice. A Get that fails, with an error or with Poison's
+// panic, first puts back the block it took and the bytes it reserved.
 func (a *Arena) Get(n int) (*Block, error) { return a.get(n, false) }
 
 // GetZeroed is Get with the n bytes of Bytes set to zero.
@@ -130,24 +132,37 @@ func (a *Arena) get(n int, zero bool) (*Block, error) {
 	schedpoint.Point("arena.get.afterPop")
 	if b == nil {
 		if b = a.steal(i, n); b == nil {
-			return a.fresh(i, n), nil
+			b, err := a.fresh(i, n)
+			if err != nil {
+				a.unreserve(int64(n))
+			}
+			return b, err
 		}
 	}
-	// handOut, written out to keep the common case free of calls.
-	if a.poison || zero || len(b.buf) < n {
-		a.prepare(b, n, zero)
-	}
 	b.n, b.home, b.state = n, int32(i), stateOut
+	if a.poison || zero || len(b.buf) < n {
+		return a.prepareOrPut(b, n, zero)
+	}
 	return b, nil
 }
 
-// handOut readies a block popped from a cache for its new owner, after the
-// pop's Unlock: the block is already exclusively the caller's.
-func (a *Arena) handOut(b *Block, home, n int, zero bool) {
-	if a.poison || zero || len(b.buf) < n {
-		a.prepare(b, n, zero)
+// prepareOrPut is get's uncommon hand-out: it prepares b, already marked
+// out to the caller, and returns it. If that fails (Poison found a write
+// after Put and panics, or the block is too small for n and cannot grow),
+// it puts b back first, with the bytes reserved for it, so that the arena
+// is as it was before the Get, counters of reuse apart.
+func (a *Arena) prepareOrPut(b *Block, n int, zero bool) (*Block, error) {
+	ok := false
+	defer func() {
+		if !ok {
+			a.Put(b)
+		}
+	}()
+	if err := a.prepare(b, n, zero); err != nil {
+		return nil, err
 	}
-	b.n, b.home, b.state = n, int32(home), stateOut
+	ok = true
+	return b, nil
 }
 
 // steal takes a cached block from a shard other than home, skipping shards
@@ -174,30 +189,61 @@ func (a *Arena) steal(home, n int) *Block {
 }
 
 // fresh allocates a new zeroed block of n bytes with home shard i and
-// counts it there.
-func (a *Arena) fresh(i, n int) *Block {
-	b := &Block{arena: a, buf: make([]byte, n), n: n, home: int32(i)}
+// counts it there. It returns an error, and counts nothing, if the runtime
+// cannot make a slice of n bytes.
+func (a *Arena) fresh(i, n int) (*Block, error) {
+	buf, err := allocBuf(n)
+	if err != nil {
+		return nil, err
+	}
+	b := &Block{arena: a, buf: buf, n: n, home: int32(i)}
 	s := &a.shards[i]
 	s.mu.Lock()
 	s.c.allocated++
 	s.c.inUseBlocks++
 	s.c.inUseBytes += int64(n)
 	s.mu.Unlock()
-	return b
+	return b, nil
+}
+
+// allocBuf returns n new zero bytes, or an error if the runtime refuses a
+// slice that long (make panics with a runtime.Error, "len out of range"):
+// an impossible size is a bad request, answered with an error as Pillow
+// answers it with a MemoryError, and the arena is left as it was. A size
+// the runtime accepts but the machine cannot provide still ends the
+// program, as any Go allocation does.
+func allocBuf(n int) (buf []byte, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			re, ok := r.(runtime.Error)
+			if !ok {
+				panic(r)
+			}
+			buf, err = nil, fmt.Errorf("arena: cannot allocate a block of %d bytes: %w", n, re)
+		}
+	}()
+	return make([]byte, n), nil
 }
 
 // prepare does the uncommon part of handing out a cached block: the poison
 // check, growing a block too small for n (Pillow reallocs; popLocked counted
-// it), zeroing. The block is already exclusively the caller's.
-func (a *Arena) prepare(b *Block, n int, zero bool) {
+// it), zeroing. The block is already exclusively the caller's. It panics if
+// Poison finds a write after Put, and returns an error if the block cannot
+// grow to n; the caller then gives the block back.
+func (a *Arena) prepare(b *Block, n int, zero bool) error {
 	if a.poison {
 		checkPoison(b.buf)
 	}
 	if len(b.buf) < n {
-		b.buf = make([]byte, n)
+		buf, err := allocBuf(n)
+		if err != nil {
+			return err
+		}
+		b.buf = buf
 	} else if zero {
 		clear(b.buf[:n])
 	}
+	return nil
 }
 
 // returnExcessLocked gives a shard's surplus credits back to the budget, so

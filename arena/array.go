@@ -33,7 +33,9 @@ type Array struct {
 // the local cache's lock once for all the blocks it can reuse. It returns an
 // error wrapping [ErrExhausted] if the image would exceed MaxInUseBytes, and
 // an error for negative or overflowing sizes. 0 rows or 0 bytes a row give
-// an Array with no blocks.
+// an Array with no blocks. A NewArray that fails, with an error or with
+// Poison's panic, first gives back every block it took and the bytes it
+// reserved.
 func (a *Arena) NewArray(lines, linesize int) (*Array, error) {
 	return a.newArray(lines, linesize, true)
 }
@@ -66,7 +68,10 @@ func (a *Arena) newArray(lines, linesize int, zero bool) (*Array, error) {
 	if r.perBlock > lines {
 		r.perBlock = lines
 	}
-	nblocks := (lines + r.perBlock - 1) / r.perBlock
+	nblocks := lines / r.perBlock
+	if lines%r.perBlock != 0 {
+		nblocks++ // not (lines+perBlock-1)/perBlock, which overflows near MaxInt
+	}
 	if r.stride > (math.MaxInt-align)/r.perBlock {
 		return nil, fmt.Errorf("arena: NewArray(%d, %d): block too large", lines, linesize)
 	}
@@ -107,19 +112,60 @@ func (a *Arena) newArray(lines, linesize int, zero bool) (*Array, error) {
 	s.mu.Unlock()
 	schedpoint.Point("arena.newArray.afterPop")
 
+	// out counts the blocks of r.blocks marked out to the image, which
+	// Release would give back. If a block cannot be readied (Poison found
+	// a write after Put and panics, or a block cannot grow or be made),
+	// giveBack returns every block taken so far, and the bytes reserved,
+	// before the error or the panic leaves NewArray.
+	out := 0
+	ok := false
+	defer func() {
+		if !ok {
+			a.giveBack(r.blocks[:max(out, got)], home, size, total)
+		}
+	}()
 	for i := range nblocks {
-		if i < got {
-			a.handOut(r.blocks[i], home, size(i), zero)
-			continue
+		b := r.blocks[i]
+		if b == nil {
+			b = a.steal(home, size(i))
 		}
-		if b := a.steal(home, size(i)); b != nil {
-			a.handOut(b, home, size(i), zero)
+		if b == nil {
+			var err error
+			if b, err = a.fresh(home, size(i)); err != nil {
+				return nil, err
+			}
 			r.blocks[i] = b
+			out++
 			continue
 		}
-		r.blocks[i] = a.fresh(home, size(i))
+		r.blocks[i] = b
+		b.n, b.home, b.state = size(i), int32(home), stateOut
+		out++
+		if a.poison || zero || len(b.buf) < size(i) {
+			if err := a.prepare(b, size(i), zero); err != nil {
+				return nil, err
+			}
+		}
 	}
+	ok = true
 	return r, nil
+}
+
+// giveBack undoes a NewArray that failed: bs are the blocks it took, the
+// first ones marked out and the rest popped from the cache (counted in use
+// there); it returns them all as Release does and gives back the reserved
+// bytes of the blocks it never got. size gives each block's size and total
+// their sum.
+func (a *Arena) giveBack(bs []*Block, home int, size func(int) int, total int64) {
+	var got int64
+	for i, b := range bs {
+		b.n, b.home, b.state = size(i), int32(home), stateOut
+		got += int64(size(i))
+	}
+	if len(bs) > 0 {
+		a.release(bs) // gives back got bytes
+	}
+	a.unreserve(total - got)
 }
 
 // Lines returns the number of rows.

@@ -113,12 +113,17 @@
 // and panics naming the first changed byte ("arena: block written after Put:
 // ..."). It panics rather than return an error because the bug is in the
 // program, not in the request; poisoning is a debugging aid and costs a pass
-// over each block.
+// over each block. Before that panic leaves Get or NewArray, every block the
+// call took goes back to the cache (poisoned afresh) with its reserved
+// bytes, so a program that recovers keeps a consistent arena.
 //
 // Runtime conditions return errors: [ErrExhausted] (wrapped) when
-// MaxInUseBytes would be exceeded, and errors naming the field and its
-// allowed range for bad configuration, with Pillow's wording after the
-// field ("arena: BlockSize is 4000: block_size should be multiple of 4096").
+// MaxInUseBytes would be exceeded, an error wrapping the runtime's
+// [runtime.Error] for a size no slice can have, and errors naming the field
+// and its allowed range for bad configuration, with Pillow's wording after
+// the field ("arena: BlockSize is 4000: block_size should be multiple of
+// 4096"). A Get or NewArray that fails leaves the arena as it was, apart
+// from the counters of reuse.
 //
 // # Images
 //

@@ -27,13 +27,20 @@ func (a *Arena) SetAlignment(n int) error {
 }
 
 // SetBlockSize sets the block size of Arrays made from now on and the
-// largest block Put will cache: above 0 and a multiple of 4096. Cached blocks
-// stay; a larger one is still handed out when it fits a request.
+// largest block Put will cache: above 0 and a multiple of 4096. It frees
+// the cached blocks larger than n (counted freed), so that no block larger
+// than the block size is handed out again: where Pillow shrinks such a
+// block with realloc when it is reused, Go cannot shrink an allocation.
 func (a *Arena) SetBlockSize(n int) error {
 	if err := checkBlockSize(n); err != nil {
 		return err
 	}
+	a.lockAll()
+	defer a.unlockAll()
 	a.blockSize.Store(int64(n))
+	for i := range a.shards {
+		a.budget.Add(a.shards[i].dropLargerLocked(n))
+	}
 	return nil
 }
 

@@ -87,6 +87,26 @@ func (s *shard) trimLocked(keep int64) int64 {
 	return n
 }
 
+// dropLargerLocked frees the cached blocks whose memory is larger than
+// max and returns how many it freed; their credits are returned to the
+// caller, who puts them back in the arena's budget. s.mu must be held.
+func (s *shard) dropLargerLocked(max int) int64 {
+	var n int64
+	for p := &s.top; *p != nil; {
+		b := *p
+		if len(b.buf) <= max {
+			p = &b.next
+			continue
+		}
+		*p, b.next = b.next, nil
+		s.cached--
+		b.buf, b.n = nil, 0
+		s.c.freed++
+		n++
+	}
+	return n
+}
+
 // cachedBytesLocked sums the memory of the cached blocks; Stats calls it
 // rather than every push and pop keeping a running total. s.mu must be held.
 func (s *shard) cachedBytesLocked() int64 {
