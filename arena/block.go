@@ -29,6 +29,7 @@ const poisonByte = 0xDD
 // when it can (a second Put panics; with Config.Poison a write after Put
 // panics at the next hand-out).
 type Block struct {
+	_     noCopy // go vet reports copies: a copy could be put as a second block
 	arena *Arena
 	buf   []byte // the memory held, len(buf) == cap(buf); nil once dropped
 	n     int    // the size asked of Get: Bytes is buf[:n]
@@ -56,10 +57,18 @@ type Block struct {
 // Block is exactly 128 bytes: this fails to compile otherwise.
 var _ = [1]struct{}{}[unsafe.Sizeof(Block{})-128]
 
-// Bytes returns the block's memory: the n bytes asked of Get (len n; the
-// capacity may be larger). It is valid until the block is given back with
+// Bytes returns the block's memory: the n bytes asked of Get, with length
+// and capacity n, so that no reslice reaches the bytes past n, which hold
+// what an earlier owner wrote (even after GetZeroed) and which an append
+// would overwrite in place. It is valid until the block is given back with
 // Put.
-func (b *Block) Bytes() []byte { return b.buf[:b.n] }
+func (b *Block) Bytes() []byte { return b.buf[:b.n:b.n] }
+
+// noCopy makes go vet's copylocks check report copies of a Block.
+type noCopy struct{}
+
+func (*noCopy) Lock()   {}
+func (*noCopy) Unlock() {}
 
 // poison fills the whole buffer with poisonByte.
 func poison(buf []byte) {

@@ -174,3 +174,30 @@ func mustPanicPrefix(t *testing.T, prefix string, f func()) {
 	}()
 	f()
 }
+
+// Before: Bytes had the capacity of the whole buffer, so after GetZeroed a
+// reslice past n showed an earlier owner's bytes (and an append wrote over
+// them in place).
+func TestBytesEndsAtN(t *testing.T) {
+	a := mustNew(t, arena.Config{BlocksMax: 1})
+	b, err := a.Get(64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range b.Bytes() {
+		b.Bytes()[i] = 0xAB
+	}
+	a.Put(b)
+	b, err = a.GetZeroed(16) // the same block, reused for fewer bytes
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Put(b)
+	mem := b.Bytes()
+	if len(mem) != 16 || cap(mem) != 16 {
+		t.Fatalf("Bytes: len %d, cap %d; want 16 and 16", len(mem), cap(mem))
+	}
+	if got := append(mem, 1); &got[0] == &mem[0] {
+		t.Error("append to Bytes wrote into the block past n")
+	}
+}
