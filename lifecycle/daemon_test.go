@@ -85,17 +85,18 @@ func TestReleasedStatePanics(t *testing.T) {
 		t.Fatal(err)
 	}
 	th := <-threads
-	if got := th.State(); got != lifecycle.Detached {
+	// The states by the names the issue gives them (CPython's).
+	if got := th.State(); got != lifecycle.DETACHED {
 		t.Errorf("got state %v, want DETACHED", got)
 	}
-	if !th.Attach() || th.State() != lifecycle.Attached {
+	if !th.Attach() || th.State() != lifecycle.ATTACHED {
 		t.Fatalf("Attach failed on a running thread: state %v", th.State())
 	}
 	th.Detach()
 	if err := finalize(t, rt); err != nil {
 		t.Fatal(err)
 	}
-	if got := th.State(); got != lifecycle.ShuttingDown {
+	if got := th.State(); got != lifecycle.SHUTTING_DOWN {
 		t.Errorf("got state %v, want SHUTTING_DOWN", got)
 	}
 	if !th.Released() {

@@ -23,6 +23,15 @@ const (
 	ShuttingDown              // a daemon stopped, or about to stop, by Finalize
 )
 
+// The states under the names the issue and CPython give them, for code
+// ported from CPython or written against those names; each is the same
+// value as its Go-style twin above.
+const (
+	DETACHED      = Detached
+	ATTACHED      = Attached
+	SHUTTING_DOWN = ShuttingDown
+)
+
 // String returns CPython's name for the state: "DETACHED", "ATTACHED" or
 // "SHUTTING_DOWN".
 func (s State) String() string {
