@@ -117,8 +117,9 @@
 // # Panics
 //
 // Misuse panics with the prefix "gil: ": Release or Yield by a thread that
-// does not hold the lock, Acquire by a thread that holds it already or that
-// belongs to another runtime, a nil thread.
+// does not hold the lock, Acquire by a thread that holds it already, and
+// Acquire, Release or Yield with a nil thread or one that belongs to another
+// runtime (thread IDs are unique within one runtime only).
 //
 // # Example
 //

@@ -275,8 +275,13 @@ func (l *Lock) releaseNotHeld(t *lifecycle.Thread) {
 // exit), t gives the lock to the longest waiter and queues behind it, so it
 // cannot take the lock back before another thread took it. Otherwise it
 // costs three plain atomic loads. Yield may stop t as Acquire does, and returns
-// Acquire's error.
+// Acquire's error. It panics if t is nil or a thread of another runtime.
 func (l *Lock) Yield(t *lifecycle.Thread) error {
+	if t == nil || t.Runtime() != l.rt {
+		// An ID is unique within a runtime only: a thread of another
+		// runtime may carry the holder's.
+		l.badThread(t, "Yield")
+	}
 	if !l.dropRequest.Load() && !l.rt.Finalizing() {
 		if l.holderID() != t.ID() {
 			panic(fmt.Sprintf("gil: Yield by thread %q that does not hold the lock", t.Name()))

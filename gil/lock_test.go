@@ -88,6 +88,76 @@ func TestMisusePanics(t *testing.T) {
 	}
 }
 
+// panicMessage returns what f panics with, formatted with %v, or
+// "no panic".
+func panicMessage(f func()) (msg string) {
+	defer func() {
+		if v := recover(); v != nil {
+			msg = fmt.Sprint(v)
+		}
+	}()
+	msg = "no panic"
+	f()
+	return msg
+}
+
+// Every method that takes a thread panics on nil with the package prefix,
+// Yield as Acquire and Release.
+func TestNilThreadPanics(t *testing.T) {
+	t.Parallel()
+	l := gil.New(lifecycle.New())
+	tests := []struct {
+		op   string
+		call func()
+	}{
+		{"Acquire", func() { _ = l.Acquire(nil) }},
+		{"Release", func() { l.Release(nil) }},
+		{"Yield", func() { _ = l.Yield(nil) }},
+	}
+	for _, tt := range tests {
+		want := "gil: " + tt.op + " with a nil thread"
+		if got := panicMessage(tt.call); got != want {
+			t.Errorf("%s(nil): got panic %q, want %q", tt.op, got, want)
+		}
+	}
+}
+
+// Yield by a thread of another runtime panics even when its ID is the
+// holder's (IDs are unique within one runtime only): it does not hold the
+// lock.
+func TestYieldByThreadOfOtherRuntimePanics(t *testing.T) {
+	t.Parallel()
+	rt, rt2 := lifecycle.New(), lifecycle.New()
+	l := gil.New(rt)
+	holding, release := make(chan struct{}), make(chan struct{})
+	if err := rt.Go("holder", func(th *lifecycle.Thread) { // ID 1 of rt
+		if err := l.Acquire(th); err != nil {
+			panic(err)
+		}
+		close(holding)
+		<-release
+		l.Release(th)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	<-holding
+	msg := make(chan string, 1)
+	if err := rt2.Go("stranger", func(th *lifecycle.Thread) { // ID 1 of rt2
+		msg <- panicMessage(func() { _ = l.Yield(th) })
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := <-msg, `gil: Yield by thread "stranger" of another runtime`; got != want {
+		t.Errorf("got panic %q, want %q", got, want)
+	}
+	close(release)
+	for _, r := range []*lifecycle.Runtime{rt, rt2} {
+		if err := finalize(t, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
 // Mutual exclusion with 8 threads: the race detector sees the unguarded
 // counter, and the holder checks see two holders. How we know it can fail:
 // with the lock word's compare-and-swap in Acquire replaced by a load, a
