@@ -3,6 +3,7 @@ package gil_test
 import (
 	"context"
 	"errors"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -248,5 +249,76 @@ func TestReleaseByShuttingDownNonHolderPanics(t *testing.T) {
 	}
 	if err := rt.Reap(context.Background()); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// Yield by a daemon that does not hold the lock panics naming Yield once
+// the daemon is SHUTTING_DOWN too (Yield then drops the lock, but only once
+// it has checked that t holds it).
+func TestYieldByShuttingDownNonHolderPanics(t *testing.T) {
+	t.Parallel()
+	rt := lifecycle.New()
+	l := gil.New(rt)
+	started := make(chan struct{})
+	finalized := make(chan struct{})
+	msg := make(chan string, 1)
+	if err := rt.GoDaemon("d", func(th *lifecycle.Thread) {
+		close(started)
+		<-finalized // not a safe point: the daemon runs on
+		msg <- panicMessage(func() { _ = l.Yield(th) })
+		th.CheckExit()
+	}); err != nil {
+		t.Fatal(err)
+	}
+	<-started
+	if err := rt.Finalize(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	close(finalized)
+	if got, want := <-msg, `gil: Yield by thread "d" that does not hold the lock`; got != want {
+		t.Errorf("got panic %q, want %q", got, want)
+	}
+	if err := rt.Reap(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// A daemon stopped holding the lock gave it back when it stopped; a Yield
+// in a deferred call, run when the runtime is reaped, is excused as Release
+// is: it stops the goroutine again instead of panicking.
+func TestDeferredYieldAfterStop(t *testing.T) {
+	t.Parallel()
+	rt := lifecycle.New()
+	l := gil.New(rt)
+	holding := make(chan struct{})
+	var afterYield atomic.Bool
+	if err := rt.GoDaemon("worker", func(th *lifecycle.Thread) {
+		if err := l.Acquire(th); err != nil {
+			return
+		}
+		defer func() {
+			_ = l.Yield(th)
+			afterYield.Store(true)
+		}()
+		close(holding)
+		for {
+			th.Sleep(time.Hour)
+		}
+	}); err != nil {
+		t.Fatal(err)
+	}
+	<-holding
+	if err := rt.Finalize(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the worker to stop", func() bool { return rt.Stopped() == 1 })
+	if err := rt.Reap(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if afterYield.Load() {
+		t.Error("the deferred Yield returned, want it to stop the goroutine again")
+	}
+	if h := l.Holder(); h != nil {
+		t.Errorf("got holder %q, want none", h.Name())
 	}
 }

@@ -275,22 +275,33 @@ func (l *Lock) releaseNotHeld(t *lifecycle.Thread) {
 // exit), t gives the lock to the longest waiter and queues behind it, so it
 // cannot take the lock back before another thread took it. Otherwise it
 // costs three plain atomic loads. Yield may stop t as Acquire does, and returns
-// Acquire's error. It panics if t is nil or a thread of another runtime.
+// Acquire's error. It panics if t is nil, a thread of another runtime, or
+// does not hold the lock, whether or not a drop was asked. A thread stopped
+// by finalization ([lifecycle.Thread.Stopped]) is excused, as in Release: its
+// stop gave the lock back, and a Yield in a deferred call run when the
+// runtime is reaped stops it again, as Acquire would.
 func (l *Lock) Yield(t *lifecycle.Thread) error {
-	if t == nil || t.Runtime() != l.rt {
-		// An ID is unique within a runtime only: a thread of another
-		// runtime may carry the holder's.
-		l.badThread(t, "Yield")
+	// The holder first, whatever is asked: only t's own goroutine makes t
+	// the holder or stops it being one, so the test is stable.
+	if t == nil || t.Runtime() != l.rt || l.holderID() != t.ID() {
+		return l.yieldNotHeld(t)
 	}
 	if !l.dropRequest.Load() && !l.rt.Finalizing() {
-		if l.holderID() != t.ID() {
-			panic(fmt.Sprintf("gil: Yield by thread %q that does not hold the lock", t.Name()))
-		}
 		return nil
 	}
-	l.Release(t)
+	l.unlock(t)
 	schedpoint.Point("gil.yield.dropped")
 	return l.Acquire(t)
+}
+
+// yieldNotHeld is Yield by a thread that does not hold the lock, or of
+// another runtime (an ID is unique within a runtime only), or nil.
+func (l *Lock) yieldNotHeld(t *lifecycle.Thread) error {
+	l.check(t, "Yield")
+	if t.Stopped() {
+		return l.exitNow(t)
+	}
+	panic(fmt.Sprintf("gil: Yield by thread %q that does not hold the lock", t.Name()))
 }
 
 // drop gives up the lock t holds: to the head of the queue when threads

@@ -158,6 +158,52 @@ func TestYieldByThreadOfOtherRuntimePanics(t *testing.T) {
 	}
 }
 
+// Yield by a thread that does not hold the lock panics naming Yield, also
+// while a drop request stands (Yield then drops the lock, but only once it
+// has checked that t holds it).
+func TestYieldByNonHolderDuringDropRequestPanics(t *testing.T) {
+	t.Parallel()
+	rt := lifecycle.New()
+	l := gil.New(rt)
+	if err := l.SetSwitchInterval(time.Millisecond); err != nil {
+		t.Fatal(err)
+	}
+	holding, release := make(chan struct{}), make(chan struct{})
+	if err := rt.Go("holder", func(th *lifecycle.Thread) {
+		if err := l.Acquire(th); err != nil {
+			panic(err)
+		}
+		close(holding)
+		<-release
+		l.Release(th)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	<-holding
+	if err := rt.Go("waiter", func(th *lifecycle.Thread) {
+		if err := l.Acquire(th); err != nil {
+			panic(err)
+		}
+		l.Release(th)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "a drop request", func() bool { return l.Stats().DropRequests > 0 })
+	msg := make(chan string, 1)
+	if err := rt.Go("other", func(th *lifecycle.Thread) {
+		msg <- panicMessage(func() { _ = l.Yield(th) })
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := <-msg, `gil: Yield by thread "other" that does not hold the lock`; got != want {
+		t.Errorf("got panic %q, want %q", got, want)
+	}
+	close(release)
+	if err := finalize(t, rt); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // Mutual exclusion with 8 threads: the race detector sees the unguarded
 // counter, and the holder checks see two holders. How we know it can fail:
 // with the lock word's compare-and-swap in Acquire replaced by a load, a
