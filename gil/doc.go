@@ -112,7 +112,8 @@
 // Release that runs when the runtime is reaped does nothing, since the stop
 // already gave the lock back. A non-daemon thread still running after its
 // runtime finalized (Finalize gave up waiting for it) is not stopped:
-// Acquire returns an error wrapping [lifecycle.ErrFinalizing].
+// Acquire returns an error wrapping [lifecycle.ErrFinalizing] (or panics, as
+// before finalization, if that thread holds the lock already).
 //
 // # Panics
 //

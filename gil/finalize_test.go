@@ -148,6 +148,45 @@ func TestStragglerGetsError(t *testing.T) {
 	}
 }
 
+// A non-daemon that Finalize gave up on while it held the lock, and that
+// calls Acquire again, panics as it would before finalization, instead of
+// getting ErrFinalizing while it still holds the lock.
+func TestStragglerAcquireTwicePanics(t *testing.T) {
+	t.Parallel()
+	rt := lifecycle.New()
+	l := gil.New(rt)
+	holding, finalized := make(chan struct{}), make(chan struct{})
+	msg := make(chan string, 1)
+	if err := rt.Go("straggler", func(th *lifecycle.Thread) {
+		if err := l.Acquire(th); err != nil {
+			panic(err)
+		}
+		close(holding)
+		<-finalized
+		msg <- panicMessage(func() { _ = l.Acquire(th) })
+		l.Release(th)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	<-holding
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Millisecond)
+	defer cancel()
+	var je *lifecycle.JoinError
+	if err := rt.Finalize(ctx); !errors.As(err, &je) {
+		t.Fatalf("got %v, want a JoinError", err)
+	}
+	close(finalized)
+	if got, want := <-msg, `gil: Acquire by thread "straggler" that already holds the lock`; got != want {
+		t.Errorf("got panic %q, want %q", got, want)
+	}
+	if err := rt.Reap(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if h := l.Holder(); h != nil {
+		t.Errorf("got holder %q after the straggler released, want none", h.Name())
+	}
+}
+
 // A daemon parked inside Yield has a deferred Release; when the runtime is
 // reaped that Release is a no-op, not a misuse panic.
 func TestDeferredReleaseAfterStop(t *testing.T) {

@@ -173,7 +173,7 @@ func (l *Lock) badThread(t *lifecycle.Thread, op string) {
 // (which it then gives back first): a SHUTTING_DOWN thread never returns
 // from Acquire holding the lock. A non-daemon thread still running after its
 // runtime finalized gets an error wrapping [lifecycle.ErrFinalizing]. It
-// panics if t already holds the lock.
+// panics if t already holds the lock, finalizing or not.
 //
 // The uncontended path runs straight through: a load of the finalizing flag,
 // the compare-and-swap of the lock word from 0, and the flag again. Every other case
@@ -200,20 +200,29 @@ func (l *Lock) Acquire(t *lifecycle.Thread) error {
 }
 
 // acquireRefused is Acquire by a nil thread or one of another runtime
-// (which panics), or at check 1 by a thread of a finalizing runtime.
+// (which panics), or at check 1 by a thread of a finalizing runtime. A
+// thread that holds the lock already (a non-daemon still running after
+// Finalize gave up on it) is misusing it as before finalization, and
+// panics the same way rather than get an error while holding the lock.
 func (l *Lock) acquireRefused(t *lifecycle.Thread) error {
 	l.check(t, "Acquire")
+	l.checkNotHolder(t)
 	return l.exitNow(t)
 }
 
 // acquireSlow is Acquire when the lock word was not free: t waits for it
-// (see wait), unless t holds it already (only t's own goroutine makes t the
-// holder, so the test is stable).
+// (see wait), unless t holds it already.
 func (l *Lock) acquireSlow(t *lifecycle.Thread) bool {
+	l.checkNotHolder(t)
+	return l.wait(t)
+}
+
+// checkNotHolder panics if t holds the lock (only t's own goroutine makes
+// t the holder, so the test is stable).
+func (l *Lock) checkNotHolder(t *lifecycle.Thread) {
 	if l.holderID() == t.ID() {
 		panic(fmt.Sprintf("gil: Acquire by thread %q that already holds the lock", t.Name()))
 	}
-	return l.wait(t)
 }
 
 // unlockAndExit undoes an Acquire that saw the finalizing flag after taking
