@@ -26,9 +26,12 @@ const (
 type Options struct {
 	// Runtime is the runtime to finalize; nil means Default().
 	Runtime *Runtime
-	// FinalizeTimeout bounds Finalize (and, after a signal, the wait for
-	// main to return); 0 means DefaultFinalizeTimeout. It must not be
-	// negative.
+	// FinalizeTimeout bounds Finalize, which gets all of it from the
+	// moment it starts. After a signal it also bounds, separately, the
+	// wait for main to return, so that Run never hangs on a main that
+	// ignores its context: Run then takes at most twice FinalizeTimeout
+	// (a second signal exits at once). 0 means DefaultFinalizeTimeout. It
+	// must not be negative.
 	FinalizeTimeout time.Duration
 	// Logger receives Run's messages; nil means slog.Default().
 	Logger *slog.Logger
@@ -41,8 +44,9 @@ type Options struct {
 //	func main() { os.Exit(lifecycle.Run(run)) }
 //
 // It runs main with a context cancelled on SIGINT or SIGTERM. When main
-// returns, or a signal comes (main then gets until the timeout to return),
-// it finalizes [Default] with a timeout of [DefaultFinalizeTimeout]. A
+// returns, or a signal comes (main then gets up to [DefaultFinalizeTimeout]
+// to return), it finalizes [Default], with a timeout of
+// DefaultFinalizeTimeout of its own that starts with Finalize. A
 // second signal exits the process at once with code 130. Run returns the exit
 // code: 0, 1 when main or Finalize failed (or main called runtime.Goexit),
 // 130 after a signal. It logs through log/slog. Finalize runs on a
@@ -90,32 +94,11 @@ func RunWith(opts Options, main func(ctx context.Context) error) int {
 	mainErr := goResult(func() error { return main(ctx) }, func() error {
 		return errors.New("lifecycle: main ended without returning (runtime.Goexit)")
 	})
-	var err error
-	returned := false
-	select {
-	case err = <-mainErr:
-		returned = true
-	case <-ctx.Done():
-	}
+	interrupted, err := awaitMain(ctx, mainErr, timeout, log)
+	// Finalize's timeout starts now, so that the time main took to return
+	// after a signal does not come out of it.
 	fctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
-	// A signal counts even when main saw it first and has already returned:
-	// both cases of the select above can be ready at once. It is judged
-	// once, so the log and the exit code agree.
-	interrupted := ctx.Err() != nil
-	if interrupted {
-		log.Info("lifecycle: signal received, finalizing", "timeout", timeout)
-		if !returned {
-			select {
-			case err = <-mainErr:
-			case <-fctx.Done():
-				err = fmt.Errorf("lifecycle: main did not return within %v of the signal", timeout)
-			}
-		}
-	}
-	if interrupted && errors.Is(err, context.Canceled) {
-		err = nil // main stopped because we asked it to
-	}
 	// Finalize runs on a goroutine of its own: a hook that calls
 	// runtime.Goexit ends the goroutine Finalize runs on, which here,
 	// under Run, would be the program's main, and it would never exit.
@@ -137,6 +120,39 @@ func RunWith(opts Options, main func(ctx context.Context) error) int {
 		return ExitError
 	}
 	return ExitOK
+}
+
+// awaitMain waits for main's result, or for a signal (ctx's end); after a
+// signal, it gives main up to timeout more to return, so that Run never
+// hangs on a main that ignores ctx. interrupted reports whether a signal
+// came; main's context.Canceled is then no error, since we asked it to stop.
+func awaitMain(ctx context.Context, mainErr <-chan error, timeout time.Duration, log *slog.Logger) (interrupted bool, err error) {
+	returned := false
+	select {
+	case err = <-mainErr:
+		returned = true
+	case <-ctx.Done():
+	}
+	// A signal counts even when main saw it first and has already returned:
+	// both cases of the select above can be ready at once. It is judged
+	// once, so the log and the exit code agree.
+	if ctx.Err() == nil {
+		return false, err
+	}
+	log.Info("lifecycle: signal received, finalizing", "timeout", timeout)
+	if !returned {
+		wait := time.NewTimer(timeout)
+		defer wait.Stop()
+		select {
+		case err = <-mainErr:
+		case <-wait.C:
+			err = fmt.Errorf("lifecycle: main did not return within %v of the signal", timeout)
+		}
+	}
+	if errors.Is(err, context.Canceled) {
+		err = nil
+	}
+	return true, err
 }
 
 // watchSignals exits at once on the second signal.

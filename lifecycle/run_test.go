@@ -224,3 +224,50 @@ func TestRunWithInProcess(t *testing.T) {
 		}
 	}
 }
+
+// After a signal, main takes a while to return; Finalize still gets the
+// whole FinalizeTimeout, counted from when it starts, not from the signal.
+// Not parallel: it signals the test process, and every RunWith running
+// then would see the signal (the parallel tests start after it).
+func TestRunWithFinalizeTimeoutStartsAfterMain(t *testing.T) {
+	const timeout = 3 * time.Second
+	const mainCleanup = timeout / 2 // what main takes to return after the signal
+	rt := lifecycle.New()
+	var left time.Duration // Finalize's time left when its first hook runs
+	atExitRan := false
+	code := lifecycle.RunWith(lifecycle.Options{
+		Runtime:         rt,
+		FinalizeTimeout: timeout,
+		Logger:          slog.New(slog.NewTextHandler(io.Discard, nil)),
+	}, func(ctx context.Context) error {
+		if _, err := rt.BeforeJoin(func(fctx context.Context) error {
+			if d, ok := fctx.Deadline(); ok {
+				left = time.Until(d)
+			}
+			return nil
+		}); err != nil {
+			return err
+		}
+		if err := rt.AtExit(func(context.Context) error { atExitRan = true; return nil }); err != nil {
+			return err
+		}
+		if err := syscall.Kill(syscall.Getpid(), syscall.SIGINT); err != nil {
+			return err
+		}
+		<-ctx.Done()
+		time.Sleep(mainCleanup)
+		return ctx.Err()
+	})
+	if err := rt.Reap(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if code != lifecycle.ExitInterrupt || !atExitRan {
+		t.Errorf("got code %d, AtExit ran %v; want %d, true", code, atExitRan, lifecycle.ExitInterrupt)
+	}
+	// Generous: this allows 750 ms between Finalize's start and its first
+	// hook; with the time main took counted, at most timeout-mainCleanup
+	// (1.5 s) would be left.
+	if want := timeout - mainCleanup/2; left < want {
+		t.Errorf("got %v left of Finalize's %v timeout when its first hook ran, want more than %v", left.Round(time.Millisecond), timeout, want)
+	}
+}
