@@ -43,15 +43,15 @@ type Options struct {
 //
 //	func main() { os.Exit(lifecycle.Run(run)) }
 //
-// It runs main with a context cancelled on SIGINT or SIGTERM. When main
-// returns, or a signal comes (main then gets up to [DefaultFinalizeTimeout]
-// to return), it finalizes [Default], with a timeout of
-// DefaultFinalizeTimeout of its own that starts with Finalize. A
-// second signal exits the process at once with code 130. Run returns the exit
-// code: 0, 1 when main or Finalize failed (or main called runtime.Goexit),
-// 130 after a signal. It logs through log/slog. Finalize runs on a
-// goroutine of its own, so that a hook calling runtime.Goexit cannot end
-// the goroutine that called Run.
+// It runs main with a context cancelled on SIGINT or SIGTERM (its
+// [context.Cause] names the signal). When main returns, or a signal comes
+// (main then gets up to [DefaultFinalizeTimeout] to return), it finalizes
+// [Default], with a timeout of DefaultFinalizeTimeout of its own that starts
+// with Finalize. A second signal exits the process at once with code 130.
+// Run returns the exit code: 0, 1 when main or Finalize failed (or main
+// called runtime.Goexit), 130 after a signal. It logs through log/slog.
+// Finalize runs on a goroutine of its own, so that a hook calling
+// runtime.Goexit cannot end the goroutine that called Run.
 func Run(main func(ctx context.Context) error) int { return RunWith(Options{}, main) }
 
 // RunWith is [Run] with options. An invalid option is logged and gives
@@ -79,17 +79,19 @@ func RunWith(opts Options, main func(ctx context.Context) error) int {
 		exit = os.Exit
 	}
 
-	// Every signal reaches both channels: NotifyContext cancels ctx on the
-	// first; the watcher exits at once on the second.
+	// One registration, one channel: the watcher cancels ctx on the first
+	// signal and exits at once on the second, so both count the same
+	// signals. (With signal.NotifyContext beside a channel of our own, a
+	// signal that came between the two registrations reached one only.)
+	ctx, interrupt := context.WithCancelCause(context.Background())
+	defer interrupt(nil)
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	defer signal.Stop(sigs)
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	var watcher sync.WaitGroup
 	done := make(chan struct{})
 	defer func() { close(done); watcher.Wait() }()
-	watcher.Go(func() { watchSignals(sigs, done, log, exit) })
+	watcher.Go(func() { watchSignals(sigs, done, interrupt, log, exit) })
 
 	mainErr := goResult(func() error { return main(ctx) }, func() error {
 		return errors.New("lifecycle: main ended without returning (runtime.Goexit)")
@@ -155,18 +157,21 @@ func awaitMain(ctx context.Context, mainErr <-chan error, timeout time.Duration,
 	return true, err
 }
 
-// watchSignals exits at once on the second signal.
-func watchSignals(sigs <-chan os.Signal, done <-chan struct{}, log *slog.Logger, exit func(int)) {
-	n := 0
+// watchSignals cancels main's context on the first signal, with a cause
+// naming it (as signal.NotifyContext does), and exits at once on the second.
+func watchSignals(sigs <-chan os.Signal, done <-chan struct{}, interrupt context.CancelCauseFunc, log *slog.Logger, exit func(int)) {
+	first := true
 	for {
 		select {
 		case s := <-sigs:
-			n++
-			if n >= 2 {
-				log.Error("lifecycle: second signal, exiting now", "signal", s.String())
-				exit(ExitInterrupt)
-				return
+			if first {
+				first = false
+				interrupt(fmt.Errorf("lifecycle: %v signal received", s))
+				continue
 			}
+			log.Error("lifecycle: second signal, exiting now", "signal", s.String())
+			exit(ExitInterrupt)
+			return
 		case <-done:
 			return
 		}

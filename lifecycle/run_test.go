@@ -271,3 +271,51 @@ func TestRunWithFinalizeTimeoutStartsAfterMain(t *testing.T) {
 		t.Errorf("got %v left of Finalize's %v timeout when its first hook ran, want more than %v", left.Round(time.Millisecond), timeout, want)
 	}
 }
+
+// In process: the first signal cancels main's context, with a cause naming
+// it, and the second calls Exit with 130 at once. ctx's end means the
+// watcher took the first signal (it cancels ctx itself), so the second is
+// counted apart. Not parallel: it signals the test process.
+func TestRunWithSignals(t *testing.T) {
+	rt := lifecycle.New()
+	exited := make(chan int, 1)
+	var cause error
+	code := lifecycle.RunWith(lifecycle.Options{
+		Runtime: rt,
+		Logger:  slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Exit:    func(code int) { exited <- code },
+	}, func(ctx context.Context) error {
+		if err := syscall.Kill(syscall.Getpid(), syscall.SIGINT); err != nil {
+			return err
+		}
+		<-ctx.Done()
+		cause = context.Cause(ctx)
+		if err := syscall.Kill(syscall.Getpid(), syscall.SIGINT); err != nil {
+			return err
+		}
+		select {
+		case c := <-exited:
+			exited <- c
+		case <-time.After(20 * time.Second):
+			return errors.New("no exit 20 s after the second signal")
+		}
+		return ctx.Err()
+	})
+	if err := rt.Reap(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if code != lifecycle.ExitInterrupt {
+		t.Errorf("got code %d, want %d", code, lifecycle.ExitInterrupt)
+	}
+	if want := "interrupt signal received"; cause == nil || !strings.Contains(cause.Error(), want) {
+		t.Errorf("got cause %v, want it to contain %q", cause, want)
+	}
+	select {
+	case c := <-exited:
+		if c != lifecycle.ExitInterrupt {
+			t.Errorf("got Exit(%d), want Exit(%d)", c, lifecycle.ExitInterrupt)
+		}
+	default:
+		t.Error("Exit was not called on the second signal")
+	}
+}
