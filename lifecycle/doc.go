@@ -93,7 +93,7 @@
 // conditions return errors: [ErrFinalizing], [*JoinError], a hook's error. A
 // panic in a goroutine started by Go or GoDaemon is not recovered: as for
 // any goroutine, it ends the program. A panic in a hook becomes an error of
-// Finalize. A hook that calls runtime.Goexit ends the goroutine running
+// Finalize, which wraps the panic value when it is an error. A hook that calls runtime.Goexit ends the goroutine running
 // Finalize, and the hooks after it do not run; Finalize still completes
 // its last steps (daemons stop) and its result names that hook. A thread
 // whose goroutine ends holding a lock registered with the runtime (the

@@ -34,7 +34,8 @@ func (e *JoinError) Unwrap() error { return e.Err }
 //     [*JoinError] naming those still running (the AtExit hooks are then
 //     not run, since their promise is that those goroutines are done);
 //  4. run the AtExit hooks, last-in first-out; their errors, and their
-//     panics turned into errors, are joined with errors.Join;
+//     panics turned into errors (wrapping the panic value when it is an
+//     error), are joined with errors.Join;
 //  5. set the finalizing flag: daemon threads must exit from now on;
 //  6. mark every daemon thread SHUTTING_DOWN and wake those waiting;
 //  7. release their thread states (an attached thread's at its Detach, a
@@ -173,7 +174,7 @@ func runHook(ctx context.Context, kind string, i int, h *hook, errs *[]error) {
 	returned := false
 	defer func() {
 		if v := recover(); v != nil {
-			*errs = append(*errs, fmt.Errorf("lifecycle: %s hook %d panicked: %v", kind, i, v))
+			*errs = append(*errs, hookPanicked(kind, i, v))
 		} else if !returned {
 			*errs = append(*errs, fmt.Errorf("lifecycle: %s hook %d called runtime.Goexit; the hooks after it did not run", kind, i))
 		}
@@ -183,4 +184,13 @@ func runHook(ctx context.Context, kind string, i int, h *hook, errs *[]error) {
 	if err != nil {
 		*errs = append(*errs, err)
 	}
+}
+
+// hookPanicked turns a hook's panic value into an error, wrapping the value
+// when it is an error, so that errors.Is and errors.As find it.
+func hookPanicked(kind string, i int, v any) error {
+	if err, ok := v.(error); ok {
+		return fmt.Errorf("lifecycle: %s hook %d panicked: %w", kind, i, err)
+	}
+	return fmt.Errorf("lifecycle: %s hook %d panicked: %v", kind, i, v)
 }

@@ -170,6 +170,39 @@ func TestOrderAndHooks(t *testing.T) {
 	}
 }
 
+// hookPanicError is a panic value of a type of its own, for errors.As.
+type hookPanicError struct{ hook string }
+
+func (e *hookPanicError) Error() string { return e.hook + " gave up" }
+
+// A hook that panics with an error: Finalize's error wraps it, so that
+// errors.Is and errors.As find it; any other panic value is formatted.
+func TestHookPanicWrapsError(t *testing.T) {
+	t.Parallel()
+	rt := lifecycle.New()
+	errAtExit := errors.New("atexit gave up")
+	if err := rt.AtExit(func(context.Context) error { panic(errAtExit) }); err != nil {
+		t.Fatal(err)
+	}
+	if err := rt.AtExit(func(context.Context) error { panic(42) }); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := rt.BeforeJoin(func(context.Context) error { panic(&hookPanicError{"before"}) }); err != nil {
+		t.Fatal(err)
+	}
+	err := finalize(t, rt)
+	if !errors.Is(err, errAtExit) {
+		t.Errorf("got %v, want it to wrap the AtExit hook's panic value (errors.Is)", err)
+	}
+	var pe *hookPanicError
+	if !errors.As(err, &pe) || pe.hook != "before" {
+		t.Errorf("got %v, want it to wrap the BeforeJoin hook's panic value (errors.As)", err)
+	}
+	if want := "lifecycle: AtExit hook 1 panicked: 42"; !strings.Contains(fmt.Sprint(err), want) {
+		t.Errorf("got %v, want it to contain %q", err, want)
+	}
+}
+
 // Many concurrent Finalize calls: one runs, all get its result.
 func TestFinalizeConcurrentCallers(t *testing.T) {
 	t.Parallel()
