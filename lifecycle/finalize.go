@@ -49,7 +49,10 @@ func (e *JoinError) Unwrap() error { return e.Err }
 // hook. Finalize is idempotent: the first call runs it; any other call
 // waits for it and returns the same result, or the cause of its own ctx if
 // that ends first. Finalize must not be called from a non-daemon goroutine
-// of r, which it would wait for forever.
+// of r, which it would wait for forever, nor from an AtExit or BeforeJoin
+// hook: such a call waits for the Finalize that runs the hook, that is for
+// itself, until its ctx ends (forever if ctx never ends), and then returns
+// ctx's cause.
 func (r *Runtime) Finalize(ctx context.Context) error {
 	r.mu.Lock()
 	first := !r.begun.Load()

@@ -141,7 +141,8 @@ func (r *Runtime) run(t *Thread, set map[*Thread]struct{}, fn func(*Thread)) {
 
 // AtExit registers fn to run during Finalize, after every non-daemon
 // goroutine ended; hooks run last-in first-out with Finalize's context. It
-// returns [ErrFinalizing] once Finalize has begun.
+// returns [ErrFinalizing] once Finalize has begun. fn must not call
+// Finalize (see [Runtime.Finalize]).
 func (r *Runtime) AtExit(fn func(context.Context) error) error {
 	if fn == nil {
 		panic("lifecycle: nil AtExit hook")
@@ -162,7 +163,7 @@ func (r *Runtime) AtExit(fn func(context.Context) error) error {
 // _threading_atexits in reverse order. unregister removes the hook (an
 // executor shut down by its owner calls it); calling it again, or after
 // Finalize began, does nothing. It returns [ErrFinalizing] once Finalize has
-// begun.
+// begun. fn must not call Finalize (see [Runtime.Finalize]).
 func (r *Runtime) BeforeJoin(fn func(context.Context) error) (unregister func(), err error) {
 	if fn == nil {
 		panic("lifecycle: nil BeforeJoin hook")
