@@ -257,68 +257,47 @@ func TestHolderStoppedInSleepGivesLockBack(t *testing.T) {
 	}
 }
 
-// Release by a daemon that does not hold the lock panics even once the
-// daemon is SHUTTING_DOWN: only a thread that was stopped (whose deferred
-// Release runs when the runtime is reaped) is excused.
-func TestReleaseByShuttingDownNonHolderPanics(t *testing.T) {
+// Release or Yield by a daemon that does not hold the lock panics naming
+// the call even once the daemon is SHUTTING_DOWN (Yield then drops the
+// lock, but only once it has checked that t holds it): only a thread that
+// was stopped (whose deferred Release runs when the runtime is reaped) is
+// excused.
+func TestShuttingDownNonHolderPanics(t *testing.T) {
 	t.Parallel()
-	rt := lifecycle.New()
-	l := gil.New(rt)
-	started := make(chan struct{})
-	finalized := make(chan struct{})
-	msg := make(chan string, 1)
-	if err := rt.GoDaemon("d", func(th *lifecycle.Thread) {
-		close(started)
-		<-finalized // not a safe point: the daemon runs on
-		func() {
-			defer func() { s, _ := recover().(string); msg <- s }()
-			l.Release(th)
-		}()
-		th.CheckExit()
-	}); err != nil {
-		t.Fatal(err)
-	}
-	<-started
-	if err := rt.Finalize(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	close(finalized)
-	if got, want := <-msg, `gil: Release by thread "d" that does not hold the lock`; got != want {
-		t.Errorf("got panic %q, want %q", got, want)
-	}
-	if err := rt.Reap(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-}
-
-// Yield by a daemon that does not hold the lock panics naming Yield once
-// the daemon is SHUTTING_DOWN too (Yield then drops the lock, but only once
-// it has checked that t holds it).
-func TestYieldByShuttingDownNonHolderPanics(t *testing.T) {
-	t.Parallel()
-	rt := lifecycle.New()
-	l := gil.New(rt)
-	started := make(chan struct{})
-	finalized := make(chan struct{})
-	msg := make(chan string, 1)
-	if err := rt.GoDaemon("d", func(th *lifecycle.Thread) {
-		close(started)
-		<-finalized // not a safe point: the daemon runs on
-		msg <- panicMessage(func() { _ = l.Yield(th) })
-		th.CheckExit()
-	}); err != nil {
-		t.Fatal(err)
-	}
-	<-started
-	if err := rt.Finalize(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	close(finalized)
-	if got, want := <-msg, `gil: Yield by thread "d" that does not hold the lock`; got != want {
-		t.Errorf("got panic %q, want %q", got, want)
-	}
-	if err := rt.Reap(context.Background()); err != nil {
-		t.Fatal(err)
+	for _, op := range []struct {
+		name string
+		call func(*gil.Lock, *lifecycle.Thread)
+	}{
+		{"Release", (*gil.Lock).Release},
+		{"Yield", func(l *gil.Lock, th *lifecycle.Thread) { _ = l.Yield(th) }},
+	} {
+		t.Run(op.name, func(t *testing.T) {
+			t.Parallel()
+			rt := lifecycle.New()
+			l := gil.New(rt)
+			started := make(chan struct{})
+			finalized := make(chan struct{})
+			msg := make(chan string, 1)
+			if err := rt.GoDaemon("d", func(th *lifecycle.Thread) {
+				close(started)
+				<-finalized // not a safe point: the daemon runs on
+				msg <- panicMessage(func() { op.call(l, th) })
+				th.CheckExit()
+			}); err != nil {
+				t.Fatal(err)
+			}
+			<-started
+			if err := rt.Finalize(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			close(finalized)
+			if got, want := <-msg, `gil: `+op.name+` by thread "d" that does not hold the lock`; got != want {
+				t.Errorf("got panic %q, want %q", got, want)
+			}
+			if err := rt.Reap(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+		})
 	}
 }
 

@@ -122,6 +122,25 @@ func TestNilThreadPanics(t *testing.T) {
 	}
 }
 
+// startHolder starts a thread "holder" of rt that takes l and holds it until
+// the returned release is called, and returns once it holds it.
+func startHolder(t *testing.T, rt *lifecycle.Runtime, l *gil.Lock) (release func()) {
+	t.Helper()
+	holding, done := make(chan struct{}), make(chan struct{})
+	if err := rt.Go("holder", func(th *lifecycle.Thread) {
+		if err := l.Acquire(th); err != nil {
+			panic(err)
+		}
+		close(holding)
+		<-done
+		l.Release(th)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	<-holding
+	return func() { close(done) }
+}
+
 // Yield by a thread of another runtime panics even when its ID is the
 // holder's (IDs are unique within one runtime only): it does not hold the
 // lock.
@@ -129,18 +148,7 @@ func TestYieldByThreadOfOtherRuntimePanics(t *testing.T) {
 	t.Parallel()
 	rt, rt2 := lifecycle.New(), lifecycle.New()
 	l := gil.New(rt)
-	holding, release := make(chan struct{}), make(chan struct{})
-	if err := rt.Go("holder", func(th *lifecycle.Thread) { // ID 1 of rt
-		if err := l.Acquire(th); err != nil {
-			panic(err)
-		}
-		close(holding)
-		<-release
-		l.Release(th)
-	}); err != nil {
-		t.Fatal(err)
-	}
-	<-holding
+	release := startHolder(t, rt, l) // thread ID 1 of rt
 	msg := make(chan string, 1)
 	if err := rt2.Go("stranger", func(th *lifecycle.Thread) { // ID 1 of rt2
 		msg <- panicMessage(func() { _ = l.Yield(th) })
@@ -150,7 +158,7 @@ func TestYieldByThreadOfOtherRuntimePanics(t *testing.T) {
 	if got, want := <-msg, `gil: Yield by thread "stranger" of another runtime`; got != want {
 		t.Errorf("got panic %q, want %q", got, want)
 	}
-	close(release)
+	release()
 	for _, r := range []*lifecycle.Runtime{rt, rt2} {
 		if err := finalize(t, r); err != nil {
 			t.Fatal(err)
@@ -168,18 +176,7 @@ func TestYieldByNonHolderDuringDropRequestPanics(t *testing.T) {
 	if err := l.SetSwitchInterval(time.Millisecond); err != nil {
 		t.Fatal(err)
 	}
-	holding, release := make(chan struct{}), make(chan struct{})
-	if err := rt.Go("holder", func(th *lifecycle.Thread) {
-		if err := l.Acquire(th); err != nil {
-			panic(err)
-		}
-		close(holding)
-		<-release
-		l.Release(th)
-	}); err != nil {
-		t.Fatal(err)
-	}
-	<-holding
+	release := startHolder(t, rt, l)
 	if err := rt.Go("waiter", func(th *lifecycle.Thread) {
 		if err := l.Acquire(th); err != nil {
 			panic(err)
@@ -198,7 +195,7 @@ func TestYieldByNonHolderDuringDropRequestPanics(t *testing.T) {
 	if got, want := <-msg, `gil: Yield by thread "other" that does not hold the lock`; got != want {
 		t.Errorf("got panic %q, want %q", got, want)
 	}
-	close(release)
+	release()
 	if err := finalize(t, rt); err != nil {
 		t.Fatal(err)
 	}
