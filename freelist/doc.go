@@ -81,9 +81,10 @@
 //
 // # Scheduling points
 //
-// Each window between a load and the CAS that acts on it, and each moment a
-// credit is in a goroutine's hands, carries an internal/schedpoint point,
-// free in ordinary builds: freelist.get.afterLoad, freelist.get.privateAfterLoad,
+// Each window between a load and the CAS that acts on it, each moment a
+// credit is in a goroutine's hands, and each moment an object has left the
+// list before its Get or Clear counted it, carries an internal/schedpoint
+// point, free in ordinary builds: freelist.get.afterLoad, freelist.get.privateAfterLoad,
 // freelist.get.afterPop, freelist.put.afterReset, freelist.put.haveCredit,
 // freelist.put.stealCreditAfterLoad, freelist.credit.takeAfterLoad,
 // freelist.clear.afterLoad and freelist.clear.afterTake. Built with

@@ -218,12 +218,16 @@ func (l *List[T]) Clear() {
 		k := len(s.shared)
 		clear(s.shared)
 		s.shared = s.shared[:0]
+		// The k credits of the dropped objects go back to the free count
+		// before Len can see the objects gone, so that no Put that finds
+		// the list empty finds it full (Len may count them a moment
+		// longer, which its clamp covers).
+		l.free.Add(int64(k))
 		s.sharedLen.Store(0)
 		s.mu.Unlock()
-		// The k credits of the dropped objects are in this goroutine's
-		// hands until they go back to the free count.
+		// Counted after Len no longer sees them, so that Stats' sum of
+		// Puts never counts an object twice (see Stats).
 		schedpoint.Point("freelist.clear.afterTake")
-		l.free.Add(int64(k))
 		l.cleared.Add(uint64(k))
 	}
 }

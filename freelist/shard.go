@@ -137,11 +137,12 @@ func (l *List[T]) popShared(t, s *shard[T]) *T {
 	p := t.shared[n-1]
 	t.shared[n-1] = nil
 	t.shared = t.shared[:n-1]
+	// The credit p held goes to s before Len can see p gone, so that no
+	// Put that finds the list empty finds it full.
+	l.releaseCredit(s)
 	t.sharedLen.Store(int64(n - 1))
 	t.mu.Unlock()
-	// The credit p held is in this goroutine's hands until releaseCredit.
-	schedpoint.Point("freelist.get.afterPop")
-	l.releaseCredit(s)
+	schedpoint.Point("freelist.get.afterPop") // the hit is not counted yet
 	return p
 }
 
