@@ -92,8 +92,12 @@ func (s *subscription) cancel() {
 // that became final before ctx ended among the done ones, and
 // context.Cause(ctx), or a nil error if those futures satisfy mode after
 // all. Like CPython's wait, it returns at once when the condition already
-// holds.
+// holds, and so at once for no futures, whatever the mode. It panics for a
+// mode that is none of the three (CPython raises ValueError).
 func Wait(ctx context.Context, fs []Waitable, mode WaitMode) (done, notDone []Waitable, err error) {
+	if mode < AllCompleted || mode > FirstException {
+		panic(fmt.Sprintf("executor: Wait with an invalid mode, %v", mode))
+	}
 	fs = dedupe(fs)
 	final, s := subscribe(fs)
 	defer s.cancel()
@@ -102,7 +106,7 @@ func Wait(ctx context.Context, fs []Waitable, mode WaitMode) (done, notDone []Wa
 	satisfied := func() bool {
 		switch mode {
 		case FirstCompleted:
-			return len(done) > 0
+			return len(done) > 0 || len(fs) == 0
 		case FirstException:
 			for _, f := range done {
 				if raised(f.futureCore()) {

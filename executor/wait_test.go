@@ -294,3 +294,30 @@ func TestNilFuturePanics(t *testing.T) {
 		}
 	}
 }
+
+// TestWaitNoFutures: Wait of no futures returns at once in every mode, as
+// CPython's does. FirstCompleted once waited for one to finish, until ctx
+// ended ("context deadline exceeded" after the test's whole timeout).
+func TestWaitNoFutures(t *testing.T) {
+	t.Parallel()
+	for _, mode := range []executor.WaitMode{executor.AllCompleted, executor.FirstCompleted, executor.FirstException} {
+		done, notDone, err := executor.Wait(testCtx(t), nil, mode)
+		if err != nil || len(done) != 0 || len(notDone) != 0 {
+			t.Errorf("%v: got %v, %v, %v; want nothing at once", mode, done, notDone, err)
+		}
+	}
+}
+
+// TestWaitInvalidModePanics: a mode that is none of the three is misuse
+// (CPython raises ValueError); it was taken for AllCompleted.
+func TestWaitInvalidModePanics(t *testing.T) {
+	t.Parallel()
+	got := func() (v any) {
+		defer func() { v = recover() }()
+		executor.Wait(testCtx(t), nil, executor.WaitMode(7))
+		return nil
+	}()
+	if want := "executor: Wait with an invalid mode, WaitMode(7)"; got != want {
+		t.Errorf("got panic %v, want %q", got, want)
+	}
+}
