@@ -618,3 +618,26 @@ func TestErrFinalizingIs(t *testing.T) {
 		t.Errorf("got %q, want a message about finalization", got)
 	}
 }
+
+// TestInitializerPanicWrapsError: an initializer's panic with an error
+// breaks the pool with an error that wraps it, as a task's panic does
+// through *PanicError. It was formatted with %v, and errors.Is did not find
+// it.
+func TestInitializerPanicWrapsError(t *testing.T) {
+	t.Parallel()
+	cause := errors.New("init boom")
+	e := newExecutor(t, executor.WithMaxWorkers(1), executor.WithInitializer(func(context.Context) error {
+		panic(cause)
+	}))
+	ctx := testCtx(t)
+	f, err := e.Go(func(context.Context) error { return nil })
+	if err == nil {
+		err = f.Err(ctx)
+	}
+	if !errors.Is(err, executor.ErrBroken) || !errors.Is(err, cause) || !strings.Contains(err.Error(), "initializer panicked") {
+		t.Fatalf("got %v, want ErrBroken wrapping the panic's error", err)
+	}
+	if err := e.AwaitTermination(ctx); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -68,10 +68,17 @@ func (w *worker) initFailed(cause error) {
 	e.mu.Unlock()
 }
 
+// initialize runs the initializer and turns its panic into an error that
+// wraps the panic value when that is an error, so that errors.Is finds it
+// through the broken pool's error (as lifecycle does for its hooks).
 func initialize(ctx context.Context, fn func(context.Context) error) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			err = fmt.Errorf("initializer panicked: %v", r)
+			if rerr, ok := r.(error); ok {
+				err = fmt.Errorf("initializer panicked: %w", rerr)
+			} else {
+				err = fmt.Errorf("initializer panicked: %v", r)
+			}
 		}
 	}()
 	return fn(ctx)
