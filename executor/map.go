@@ -16,8 +16,9 @@ type MapOptions struct {
 }
 
 // Map runs fn on every element of in on e and yields the results in input
-// order. A failed element yields its zero value and error, and the loop may
-// go on. When ctx ends, Map submits nothing more, yields in order the
+// order. A failed element yields its error, with what its task returned
+// beside it (the zero value when it panicked or was cancelled), as
+// [Future.Result] does, and the loop may go on. When ctx ends, Map submits nothing more, yields in order the
 // results that finished without an error up to the first that did not,
 // then context.Cause(ctx) once, cancels the futures not started and stops;
 // a task whose turn comes after ctx ended returns context.Cause(ctx)

@@ -354,3 +354,24 @@ func TestMapPanicInLoopCancels(t *testing.T) {
 		}
 	}
 }
+
+// TestMapYieldsWhatAFailedTaskReturned: a failed element yields its error
+// with the value its task returned, as Future.Result does (the doc once said
+// the zero value).
+func TestMapYieldsWhatAFailedTaskReturned(t *testing.T) {
+	t.Parallel()
+	e := newExecutor(t, executor.WithMaxWorkers(1))
+	bad := errors.New("bad")
+	n := 0
+	for v, err := range executor.Map(testCtx(t), e, slices.Values([]int{1}), func(_ context.Context, x int) (int, error) {
+		return x + 4, bad
+	}, executor.MapOptions{}) {
+		n++
+		if v != 5 || !errors.Is(err, bad) {
+			t.Errorf("got %v, %v; want 5 and the task's error", v, err)
+		}
+	}
+	if n != 1 {
+		t.Errorf("got %d elements, want 1", n)
+	}
+}
