@@ -420,7 +420,11 @@ func (e *Executor) terminateIfDoneLocked() {
 	}
 }
 
-// breakPool is called by a worker whose initializer failed.
+// breakPool is called by a worker whose initializer failed: it fails the
+// queued futures, as CPython does, and marks the pool broken if it was
+// open. After shutdown began the state stays: Submit goes on failing with
+// the error of the shutdown, which came first (an initializer that failed
+// because ShutdownNow cancelled its context is no news).
 func (e *Executor) breakPool(cause error) {
 	err := fmt.Errorf("%w: %w", ErrBroken, cause)
 	e.mu.Lock()
@@ -428,10 +432,11 @@ func (e *Executor) breakPool(cause error) {
 		e.mu.Unlock()
 		return
 	}
-	wasOpen := e.state == stateOpen
-	e.state, e.brokenErr = stateBroken, err
-	if wasOpen && e.hooks != nil && e.hooks.ShutdownBegin != nil {
-		e.hooks.ShutdownBegin()
+	if e.state == stateOpen {
+		e.state, e.brokenErr = stateBroken, err
+		if e.hooks != nil && e.hooks.ShutdownBegin != nil {
+			e.hooks.ShutdownBegin()
+		}
 	}
 	q := e.takeAllLocked()
 	e.wakeIdleLocked()

@@ -641,3 +641,29 @@ func TestInitializerPanicWrapsError(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestInitializerFailingAfterShutdownNow: an initializer that returns when
+// ShutdownNow cancels its context does not turn the shut-down executor into
+// a broken one: Submit still fails with ErrShutdown. It failed with ErrBroken
+// wrapping "context canceled".
+func TestInitializerFailingAfterShutdownNow(t *testing.T) {
+	t.Parallel()
+	started := make(chan struct{})
+	e := newExecutor(t, executor.WithMaxWorkers(1), executor.WithInitializer(func(ctx context.Context) error {
+		close(started)
+		<-ctx.Done()
+		return ctx.Err()
+	}))
+	ctx := testCtx(t)
+	if _, err := e.Go(func(context.Context) error { return nil }); err != nil {
+		t.Fatal(err)
+	}
+	<-started
+	e.ShutdownNow()
+	if err := e.AwaitTermination(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Go(func(context.Context) error { return nil }); !errors.Is(err, executor.ErrShutdown) {
+		t.Fatalf("Go after ShutdownNow: got %v, want ErrShutdown", err)
+	}
+}
