@@ -297,16 +297,25 @@ func (e *Executor) queuedLocked() int {
 	return e.in.n + e.out.n
 }
 
-// popOldestLocked removes and returns the oldest queued task, or nil.
-// e.mu must be held.
+// popOldestLocked removes and returns the oldest queued task that no
+// worker was started or woken for, or nil. The claimed workers take the
+// oldest tasks when they run, so the first e.claimed tasks are spoken for:
+// as in Java, where a new worker's first task never enters the queue,
+// DiscardOldest drops the oldest task that is only waiting. e.mu must be
+// held.
 func (e *Executor) popOldestLocked() task {
 	e.takeMu.Lock()
 	defer e.takeMu.Unlock()
-	if t := e.out.pop(); t != nil {
+	k := e.claimed
+	if k < e.out.n {
+		t := e.out.removeAt(k)
 		e.outLen.Store(int64(e.out.n))
 		return t
 	}
-	return e.in.pop()
+	if k -= e.out.n; k < e.in.n {
+		return e.in.removeAt(k)
+	}
+	return nil
 }
 
 // takeLocked removes and returns the oldest queued task, or nil when the

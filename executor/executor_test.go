@@ -558,6 +558,26 @@ func TestBoundedQueue(t *testing.T) {
 			t.Fatal(err)
 		}
 	})
+	// The task a new worker was started for is spoken for: DiscardOldest
+	// drops the oldest task that is only waiting, as Java's does (a new
+	// worker's first task never enters its queue). The worker is held in
+	// its start hook, so it has not taken a yet when c comes. a was
+	// dropped before ("a=<... state=cancelled>").
+	t.Run("DiscardOldest spares a claimed task", func(t *testing.T) {
+		t.Parallel()
+		e := newExecutor(t, executor.WithMaxWorkers(1), executor.WithQueueSize(1), executor.WithRejection(executor.DiscardOldest))
+		hold := make(chan struct{})
+		executor.SetHooks(e, executor.Hooks{WorkerStart: func(string) { <-hold }})
+		nop := func(context.Context) error { return nil }
+		a := must[*executor.Future[struct{}]](t)(e.Go(nop)) // starts the worker for a
+		b := must[*executor.Future[struct{}]](t)(e.Go(nop)) // fills the queue
+		c := must[*executor.Future[struct{}]](t)(e.Go(nop)) // drops b
+		close(hold)
+		ctx := testCtx(t)
+		if a.Err(ctx) != nil || !b.Cancelled() || c.Err(ctx) != nil {
+			t.Fatalf("got a=%v b=%v c=%v; want a and c run, b cancelled", a, b, c)
+		}
+	})
 }
 
 func TestStats(t *testing.T) {

@@ -54,6 +54,20 @@ func (r *ring) pop() task {
 	return t
 }
 
+// removeAt removes and returns the i-th oldest task, 0 <= i < r.n, keeping
+// the order of the others: the i older ones move one place up.
+func (r *ring) removeAt(i int) task {
+	mask := len(r.buf) - 1
+	t := r.buf[(r.head+i)&mask]
+	for j := i; j > 0; j-- {
+		r.buf[(r.head+j)&mask] = r.buf[(r.head+j-1)&mask]
+	}
+	r.buf[r.head] = nil
+	r.head = (r.head + 1) & mask
+	r.n--
+	return t
+}
+
 // take moves every task out into the returned ring, leaving r empty.
 func (r *ring) take() ring {
 	out := *r
