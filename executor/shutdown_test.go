@@ -526,3 +526,33 @@ func TestTerminatesAfterGoexitInCancelledCallback(t *testing.T) {
 		})
 	}
 }
+
+// TestTerminationCancelsTaskContext: once the executor has terminated, the
+// context its tasks got is cancelled, so a goroutine a task left waiting on
+// it ends. It was cancelled only by ShutdownNow, and after Shutdown the
+// goroutine waited forever ("not cancelled 5 s after the executor
+// terminated").
+func TestTerminationCancelsTaskContext(t *testing.T) {
+	t.Parallel()
+	e := newExecutor(t, executor.WithMaxWorkers(1))
+	ended := make(chan struct{})
+	f := must[*executor.Future[struct{}]](t)(e.Go(func(ctx context.Context) error {
+		go func() {
+			<-ctx.Done()
+			close(ended)
+		}()
+		return nil
+	}))
+	ctx := testCtx(t)
+	if err := f.Err(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Shutdown(ctx, executor.ShutdownOptions{Wait: true}); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-ended:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the task's context was not cancelled 5 s after the executor terminated")
+	}
+}
