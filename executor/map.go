@@ -24,8 +24,17 @@ type MapOptions struct {
 // a task whose turn comes after ctx ended returns context.Cause(ctx)
 // without calling fn. Stopping the loop early (a break, or a panic in the
 // loop body) cancels the futures not started. A submission error (such as
-// [ErrShutdown]) is yielded at its element, and ends the sequence.
+// [ErrShutdown]) is yielded at its element, and ends the sequence. Map
+// panics at once, before any submission, if e, in or fn is nil.
 func Map[T, R any](ctx context.Context, e *Executor, in iter.Seq[T], fn func(context.Context, T) (R, error), opts MapOptions) iter.Seq2[R, error] {
+	switch {
+	case e == nil:
+		panic("executor: Map with a nil executor")
+	case in == nil:
+		panic("executor: Map with a nil input sequence")
+	case fn == nil:
+		panic("executor: Map with a nil function")
+	}
 	submit := func(x T) (*Future[R], error) {
 		return Submit(e, func(tctx context.Context) (R, error) {
 			if ctx.Err() != nil {

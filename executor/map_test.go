@@ -375,3 +375,30 @@ func TestMapYieldsWhatAFailedTaskReturned(t *testing.T) {
 		t.Errorf("got %d elements, want 1", n)
 	}
 }
+
+// TestMapNilArgumentsPanic: Map's misuse panics at once with the package's
+// prefix. A nil function panicked in every task instead (each future got a
+// *PanicError), and a nil input with a bare nil call.
+func TestMapNilArgumentsPanic(t *testing.T) {
+	t.Parallel()
+	e := newExecutor(t, executor.WithMaxWorkers(1))
+	in := slices.Values([]int{1})
+	fn := func(_ context.Context, x int) (int, error) { return x, nil }
+	for want, call := range map[string]func(){
+		"executor: Map with a nil executor":       func() { executor.Map(testCtx(t), nil, in, fn, executor.MapOptions{}) },
+		"executor: Map with a nil input sequence": func() { executor.Map(testCtx(t), e, nil, fn, executor.MapOptions{}) },
+		"executor: Map with a nil function":       func() { executor.Map[int, int](testCtx(t), e, in, nil, executor.MapOptions{}) },
+	} {
+		got := func() (v any) {
+			defer func() { v = recover() }()
+			call()
+			return nil
+		}()
+		if got != want {
+			t.Errorf("got panic %v, want %q", got, want)
+		}
+	}
+	if st := e.Stats(); st.Submitted != 0 {
+		t.Errorf("got %d submitted, want none", st.Submitted)
+	}
+}
