@@ -7,11 +7,25 @@ import (
 	"context"
 	"os"
 	"os/signal"
+	"syscall"
+
+	"github.com/paddock-go/paddock/lifecycle"
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	code := exitStatus(ctx, err)
 	stop()
-	os.Exit(exitCode(err))
+	os.Exit(code)
+}
+
+// exitStatus is exitCode, except that a run that failed after SIGINT or
+// SIGTERM (ctx ended) exits with 130, as lifecycle.Run does.
+func exitStatus(ctx context.Context, err error) int {
+	code := exitCode(err)
+	if code == 1 && ctx.Err() != nil {
+		return lifecycle.ExitInterrupt
+	}
+	return code
 }

@@ -113,6 +113,7 @@ func TestVerdict(t *testing.T) {
 		{scenario.Result{Impl: scenario.Paddock, Violations: some}, "FAILED"},
 		{scenario.Result{Impl: scenario.Naive, Violations: some}, "race reproduced"},
 		{scenario.Result{Impl: scenario.Naive, Rounds: 8, RoundsDone: 7, Violations: none}, "not reproduced in 7 rounds"},
+		{scenario.Result{Impl: scenario.Naive, Rounds: 1, RoundsDone: 1, Violations: none}, "not reproduced in 1 round"},
 	}
 	for _, tt := range tests {
 		if got := verdict(tt.r); got != tt.want {
@@ -345,5 +346,29 @@ func TestVerifyStoppedEarly(t *testing.T) {
 	}
 	if !strings.Contains(stderr.String(), "stopped after 0 of 2 rounds") {
 		t.Errorf("stderr lacks how far the run got:\n%s", stderr.String())
+	}
+}
+
+// TestExitStatusAfterSignal: a run cut short by a signal exits 130, as
+// lifecycle.Run's programs do; it exited 1. A usage error stays 2 and a run
+// that finished stays 0.
+func TestExitStatusAfterSignal(t *testing.T) {
+	t.Parallel()
+	ended, cancel := context.WithCancel(context.Background())
+	cancel()
+	failed := errors.New("verify arena/paddock: interrupt signal received")
+	for _, tt := range []struct {
+		ctx  context.Context
+		err  error
+		want int
+	}{
+		{ended, failed, 130},
+		{context.Background(), failed, 1},
+		{ended, usagef("bad flag"), 2},
+		{ended, nil, 0},
+	} {
+		if got := exitStatus(tt.ctx, tt.err); got != tt.want {
+			t.Errorf("exitStatus(ctx ended %v, %v) = %d, want %d", tt.ctx.Err() != nil, tt.err, got, tt.want)
+		}
 	}
 }

@@ -202,12 +202,12 @@ func summarize(rep verifyReport) []string {
 				failed = append(failed, r.Scenario)
 			}
 		case r.Total() == 0:
-			lines = append(lines, fmt.Sprintf("naive: the %s race was not reproduced in %d rounds, so this run does not show that its detectors work; try another --seed, or --full.",
-				r.Scenario, r.RoundsDone))
+			lines = append(lines, fmt.Sprintf("naive: the %s race was not reproduced in %s, so this run does not show that its detectors work; try another --seed, or --full.",
+				r.Scenario, rounds(r.RoundsDone)))
 		}
 	}
 	if rep.Error != "" {
-		lines = append(lines, "stopped early: "+rep.Error+"; the table shows the runs that finished before.")
+		lines = append(lines, "stopped early: "+rep.Error+"; the results show the runs that finished before.")
 	}
 	switch {
 	case !ranPaddock:
@@ -252,8 +252,16 @@ func verdict(r scenario.Result) string {
 	case r.Total() > 0:
 		return "race reproduced"
 	default:
-		return fmt.Sprintf("not reproduced in %d rounds", r.RoundsDone)
+		return "not reproduced in " + rounds(r.RoundsDone)
 	}
+}
+
+// rounds returns "1 round" or "n rounds".
+func rounds(n int) string {
+	if n == 1 {
+		return "1 round"
+	}
+	return fmt.Sprintf("%d rounds", n)
 }
 
 // elapsed rounds a duration for display.
