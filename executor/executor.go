@@ -57,7 +57,11 @@ type Executor struct {
 	// being cancelled with mu released (by Shutdown with CancelFutures,
 	// ShutdownNow, DiscardOldest). Termination waits until it is 0, so
 	// that every queued future is final when AwaitTermination returns.
-	settling   int
+	settling int
+	// callers counts the CallerRuns tasks running in their submitters.
+	// Termination does not wait for them (see AwaitTermination), but the
+	// tasks' context is cancelled only once they returned too.
+	callers    int
 	terminated chan struct{}
 	termClosed bool
 
@@ -229,6 +233,7 @@ func (e *Executor) enqueue(t task) error {
 			return ErrRejected
 		case CallerRuns:
 			e.submitted++
+			e.callers++ // until runHere returns: see terminateIfDoneLocked
 			e.mu.Unlock()
 			return errCallerRuns
 		case DiscardOldest:
@@ -427,8 +432,16 @@ func (e *Executor) terminateIfDoneLocked() {
 	if e.state != stateOpen && e.alive == 0 && e.settling == 0 && !e.termClosed {
 		e.termClosed = true
 		close(e.terminated)
-		// No task runs anymore: what a task left waiting on its context
-		// (a goroutine, a context.AfterFunc) ends now, not never.
+		e.cancelIfIdleLocked()
+	}
+}
+
+// cancelIfIdleLocked cancels the tasks' context once the executor has
+// terminated and no CallerRuns task runs in its submitter anymore: no task
+// runs then, and what a task left waiting on its context (a goroutine, a
+// context.AfterFunc) ends now, not never. e.mu must be held.
+func (e *Executor) cancelIfIdleLocked() {
+	if e.termClosed && e.callers == 0 {
 		e.cancelCtx()
 	}
 }

@@ -400,6 +400,7 @@ func (f *Future[T]) cancelQueued() bool {
 // it) fails the future with errGoexit, and is counted before the Goexit goes
 // on ending the goroutine.
 func (e *Executor) runHere(t task) {
+	defer e.callerReturned() // after the outcome is counted
 	returned := false
 	defer func() {
 		if returned {
@@ -414,6 +415,15 @@ func (e *Executor) runHere(t task) {
 	ran, failed := t.run(e.ctx)
 	returned = true
 	e.record(ran, failed)
+}
+
+// callerReturned ends a CallerRuns task's count in callers, and cancels
+// the tasks' context if the executor terminated while it ran.
+func (e *Executor) callerReturned() {
+	e.mu.Lock()
+	e.callers--
+	e.cancelIfIdleLocked()
+	e.mu.Unlock()
 }
 
 var (

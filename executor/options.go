@@ -21,7 +21,9 @@ const (
 	// returns its (finished) future, which slows the producer down. That
 	// goroutine is not a worker: Shutdown's Wait does not wait for it.
 	CallerRuns
-	// DiscardOldest cancels the oldest queued future and queues the task.
+	// DiscardOldest cancels the oldest queued future that no worker was
+	// started or woken for (as Java's policy never drops a new worker's
+	// first task) and queues the task.
 	DiscardOldest
 )
 

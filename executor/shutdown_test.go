@@ -556,3 +556,51 @@ func TestTerminationCancelsTaskContext(t *testing.T) {
 		t.Fatal("the task's context was not cancelled 5 s after the executor terminated")
 	}
 }
+
+// TestTerminationSparesCallerRunsContext: a task that CallerRuns runs in
+// its submitter may still run when a graceful Shutdown ends and the
+// executor terminates (termination does not wait for it); its context is
+// not cancelled then, only once it has returned. Cancelling at termination
+// first cancelled it ("saw its context end after a graceful Shutdown:
+// context canceled"; found by a review).
+func TestTerminationSparesCallerRunsContext(t *testing.T) {
+	t.Parallel()
+	e := newExecutor(t, executor.WithMaxWorkers(1), executor.WithQueueSize(1), executor.WithRejection(executor.CallerRuns))
+	ctx := testCtx(t)
+	g := newGate(2)
+	a := must[*executor.Future[struct{}]](t)(e.Go(g.task)) // the worker runs a
+	g.waitStarted(t, 1)
+	b := must[*executor.Future[struct{}]](t)(e.Go(g.task)) // queued: the queue is full
+	inCaller, proceed := make(chan struct{}), make(chan struct{})
+	var taskCtx context.Context
+	res := make(chan error, 1)
+	go func() {
+		_, err := e.Go(func(tctx context.Context) error { // runs here, in the submitter
+			taskCtx = tctx
+			close(inCaller)
+			<-proceed
+			res <- tctx.Err()
+			return nil
+		})
+		if err != nil {
+			res <- err
+		}
+	}()
+	<-inCaller
+	close(g.release) // a and b finish
+	if err := e.Shutdown(ctx, executor.ShutdownOptions{Wait: true}); err != nil {
+		t.Fatal(err)
+	}
+	if a.Err(ctx) != nil || b.Err(ctx) != nil {
+		t.Fatal("a or b failed")
+	}
+	close(proceed)
+	if err := <-res; err != nil {
+		t.Fatalf("the CallerRuns task, still running, saw its context end after a graceful Shutdown: %v", err)
+	}
+	select { // once it returned, the context ends
+	case <-taskCtx.Done():
+	case <-time.After(5 * time.Second):
+		t.Fatal("the tasks' context was not cancelled 5 s after the CallerRuns task returned")
+	}
+}
