@@ -112,8 +112,13 @@ func (a *Arena) get(n int, zero bool) (*Block, error) {
 	if n < 0 {
 		return nil, fmt.Errorf("arena: Get of %d bytes: want 0 or more", n)
 	}
+	// reserved is what the cap's counter reached with this Get's bytes; the
+	// peak is raised to it once the Get succeeded, so that a Get that fails
+	// leaves PeakInUseBytes as it was.
+	var reserved int64
 	if a.maxInUse != 0 {
-		if err := a.reserveCAS(int64(n)); err != nil {
+		var err error
+		if reserved, err = a.reserveCAS(int64(n)); err != nil {
 			return nil, err
 		}
 	}
@@ -132,16 +137,25 @@ func (a *Arena) get(n int, zero bool) (*Block, error) {
 	schedpoint.Point("arena.get.afterPop")
 	if b == nil {
 		if b = a.steal(i, n); b == nil {
-			b, err := a.fresh(i, n)
-			if err != nil {
+			var err error
+			if b, err = a.fresh(i, n); err != nil {
 				a.unreserve(int64(n))
+				return nil, err
 			}
-			return b, err
+			a.raisePeak(reserved)
+			return b, nil
 		}
 	}
 	b.n, b.home, b.state = n, int32(i), stateOut
 	if a.poison || zero || len(b.buf) < n {
-		return a.prepareOrPut(b, n, zero)
+		b, err := a.prepareOrPut(b, n, zero)
+		if err == nil {
+			a.raisePeak(reserved)
+		}
+		return b, err
+	}
+	if reserved != 0 {
+		a.raisePeak(reserved)
 	}
 	return b, nil
 }
@@ -212,17 +226,27 @@ func (a *Arena) fresh(i, n int) (*Block, error) {
 // answers it with a MemoryError, and the arena is left as it was. A size
 // the runtime accepts but the machine cannot provide still ends the
 // program, as any Go allocation does.
-func allocBuf(n int) (buf []byte, err error) {
+func allocBuf(n int) ([]byte, error) {
+	buf, err := makeSlice[byte](n)
+	if err != nil {
+		return nil, fmt.Errorf("arena: cannot allocate a block of %d bytes: %w", n, err)
+	}
+	return buf, nil
+}
+
+// makeSlice returns make([]E, n), or the runtime.Error with which make
+// panics when no slice can be that long.
+func makeSlice[E any](n int) (s []E, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			re, ok := r.(runtime.Error)
 			if !ok {
 				panic(r)
 			}
-			buf, err = nil, fmt.Errorf("arena: cannot allocate a block of %d bytes: %w", n, re)
+			s, err = nil, re
 		}
 	}()
-	return make([]byte, n), nil
+	return make([]E, n), nil
 }
 
 // prepare does the uncommon part of handing out a cached block: the poison
@@ -372,6 +396,12 @@ func (a *Arena) cacheLocked(s *shard, bs []*Block) {
 	reclaimed := false
 	for _, b := range bs {
 		keep := len(b.buf) <= maxSize && (s.credits > 0 || a.refillLocked(s, &reclaimed))
+		if reclaimed {
+			// refillLocked let go of s.mu: a SetBlockSize may have lowered
+			// the size meanwhile (and freed the larger cached blocks).
+			maxSize = int(a.blockSize.Load())
+			keep = keep && len(b.buf) <= maxSize
+		}
 		// A block stays in use until it is cached or dropped here, in one
 		// critical section, so no Stats snapshot misses it (not even one
 		// taken while refillLocked reclaims).
@@ -411,24 +441,25 @@ func (a *Arena) refillLocked(s *shard, reclaimed *bool) bool {
 // reserve takes n bytes of the MaxInUseBytes budget with a CAS loop, so
 // concurrent callers can never overshoot it together (checking and then
 // adding would let two callers both pass the check).
-func (a *Arena) reserve(n int64) error {
+func (a *Arena) reserve(n int64) (reserved int64, err error) {
 	if a.maxInUse == 0 {
-		return nil
+		return 0, nil
 	}
 	return a.reserveCAS(n)
 }
 
-func (a *Arena) reserveCAS(n int64) error {
+// reserveCAS is reserve with a cap set. It returns what the counter
+// reached, which the caller raises the peak to once its request succeeded.
+func (a *Arena) reserveCAS(n int64) (reserved int64, err error) {
 	for {
 		cur := a.reserved.Load()
 		schedpoint.Point("arena.reserve.afterLoad")
 		next := cur + n
 		if next > a.maxInUse || next < cur {
-			return fmt.Errorf("%w: %d bytes in use, %d more requested, cap %d", ErrExhausted, cur, n, a.maxInUse)
+			return 0, fmt.Errorf("%w: %d bytes in use, %d more requested, cap %d", ErrExhausted, cur, n, a.maxInUse)
 		}
 		if a.reserved.CompareAndSwap(cur, next) {
-			a.raisePeak(next)
-			return nil
+			return next, nil
 		}
 	}
 }

@@ -87,13 +87,16 @@ func (a *Arena) newArray(lines, linesize int, zero bool) (*Array, error) {
 		return nil, fmt.Errorf("arena: NewArray(%d, %d): image too large", lines, linesize)
 	}
 	total := int64(full)*int64(nblocks-1) + int64(last)
-	if err := a.reserve(total); err != nil {
+	// The cap first: a request above it fails here, before any memory.
+	reserved, err := a.reserve(total)
+	if err != nil {
 		return nil, err
 	}
 	if nblocks == 1 {
 		r.blocks = r.one[:]
-	} else {
-		r.blocks = make([]*Block, nblocks)
+	} else if r.blocks, err = makeSlice[*Block](nblocks); err != nil {
+		a.unreserve(total)
+		return nil, fmt.Errorf("arena: NewArray(%d, %d): image too large: %w", lines, linesize, err)
 	}
 
 	// One lock for every block the local shard can give.
@@ -148,6 +151,7 @@ func (a *Arena) newArray(lines, linesize int, zero bool) (*Array, error) {
 		}
 	}
 	ok = true
+	a.raisePeak(reserved)
 	return r, nil
 }
 

@@ -201,3 +201,41 @@ func TestBytesEndsAtN(t *testing.T) {
 		t.Error("append to Bytes wrote into the block past n")
 	}
 }
+
+// Before: a Get that failed left PeakInUseBytes at the bytes it had
+// reserved (MaxInt), because the reservation raised the peak before the
+// allocation failed (found by a review).
+func TestFailedGetLeavesPeak(t *testing.T) {
+	a := mustNew(t, arena.Config{BlockSize: 4096, MaxInUseBytes: math.MaxInt64})
+	if _, err := a.Get(math.MaxInt); err == nil {
+		t.Fatal("Get(MaxInt): no error")
+	}
+	if st := a.Stats(); st.PeakInUseBytes != 0 {
+		t.Errorf("PeakInUseBytes %d after a failed Get, want 0", st.PeakInUseBytes)
+	}
+	if _, err := a.NewArray(1<<58, 1); err == nil { // 2^46 blocks: no slice holds them
+		t.Fatal("NewArray(1<<58, 1): no error")
+	}
+	if st := a.Stats(); st.PeakInUseBytes != 0 {
+		t.Errorf("PeakInUseBytes %d after a failed NewArray, want 0", st.PeakInUseBytes)
+	}
+	b, err := a.Get(100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.Put(b)
+	if st := a.Stats(); st.PeakInUseBytes != 100 {
+		t.Errorf("PeakInUseBytes %d after a Get of 100, want 100", st.PeakInUseBytes)
+	}
+}
+
+// Before: NewArray whose block count no slice can hold (2^46 blocks here)
+// passed the byte-count checks and panicked in make (found by a review).
+func TestNewArrayTooManyBlocksIsAnError(t *testing.T) {
+	a := mustNew(t, arena.Config{BlockSize: 4096})
+	if r, err := a.NewArray(1<<58, 1); err == nil {
+		r.Release()
+		t.Fatal("NewArray(1<<58, 1): no error")
+	}
+	checkIdle(t, a)
+}

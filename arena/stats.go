@@ -28,7 +28,8 @@ type Stats struct {
 	// it; set MaxInUseBytes to math.MaxInt64 for an exact peak with no
 	// practical cap), except that a Get in flight during ResetStats may
 	// count on either side of it: its bytes may set the peak although the
-	// reset came after its reservation. Without a cap there is no global
+	// reset came after its reservation. A Get or NewArray that fails does
+	// not count. Without a cap there is no global
 	// in-use counter to watch, by design (it would be one contended cache
 	// line per Get and Put), and it is the highest InUseBytes seen by Stats
 	// calls: a lower bound.
