@@ -112,13 +112,10 @@ func (a *Arena) get(n int, zero bool) (*Block, error) {
 	if n < 0 {
 		return nil, fmt.Errorf("arena: Get of %d bytes: want 0 or more", n)
 	}
-	// reserved is what the cap's counter reached with this Get's bytes; the
-	// peak is raised to it once the Get succeeded, so that a Get that fails
-	// leaves PeakInUseBytes as it was.
-	var reserved int64
+	// With a cap, the peak is raised once the Get succeeded (raisePeakNow),
+	// so that a Get that fails does not raise it.
 	if a.maxInUse != 0 {
-		var err error
-		if reserved, err = a.reserveCAS(int64(n)); err != nil {
+		if err := a.reserveCAS(int64(n)); err != nil {
 			return nil, err
 		}
 	}
@@ -142,7 +139,7 @@ func (a *Arena) get(n int, zero bool) (*Block, error) {
 				a.unreserve(int64(n))
 				return nil, err
 			}
-			a.raisePeak(reserved)
+			a.raisePeakNow()
 			return b, nil
 		}
 	}
@@ -150,12 +147,12 @@ func (a *Arena) get(n int, zero bool) (*Block, error) {
 	if a.poison || zero || len(b.buf) < n {
 		b, err := a.prepareOrPut(b, n, zero)
 		if err == nil {
-			a.raisePeak(reserved)
+			a.raisePeakNow()
 		}
 		return b, err
 	}
-	if reserved != 0 {
-		a.raisePeak(reserved)
+	if a.maxInUse != 0 {
+		a.raisePeakNow()
 	}
 	return b, nil
 }
@@ -441,25 +438,25 @@ func (a *Arena) refillLocked(s *shard, reclaimed *bool) bool {
 // reserve takes n bytes of the MaxInUseBytes budget with a CAS loop, so
 // concurrent callers can never overshoot it together (checking and then
 // adding would let two callers both pass the check).
-func (a *Arena) reserve(n int64) (reserved int64, err error) {
+func (a *Arena) reserve(n int64) error {
 	if a.maxInUse == 0 {
-		return 0, nil
+		return nil
 	}
 	return a.reserveCAS(n)
 }
 
-// reserveCAS is reserve with a cap set. It returns what the counter
-// reached, which the caller raises the peak to once its request succeeded.
-func (a *Arena) reserveCAS(n int64) (reserved int64, err error) {
+// reserveCAS is reserve with a cap set. The caller raises the peak
+// (raisePeakNow) once its request succeeded.
+func (a *Arena) reserveCAS(n int64) error {
 	for {
 		cur := a.reserved.Load()
 		schedpoint.Point("arena.reserve.afterLoad")
 		next := cur + n
 		if next > a.maxInUse || next < cur {
-			return 0, fmt.Errorf("%w: %d bytes in use, %d more requested, cap %d", ErrExhausted, cur, n, a.maxInUse)
+			return fmt.Errorf("%w: %d bytes in use, %d more requested, cap %d", ErrExhausted, cur, n, a.maxInUse)
 		}
 		if a.reserved.CompareAndSwap(cur, next) {
-			return next, nil
+			return nil
 		}
 	}
 }
@@ -467,6 +464,15 @@ func (a *Arena) reserveCAS(n int64) (reserved int64, err error) {
 func (a *Arena) unreserve(n int64) {
 	if a.maxInUse != 0 {
 		a.reserved.Add(-n)
+	}
+}
+
+// raisePeakNow raises the peak, with a cap set, to the bytes reserved now:
+// they hold those of the request that just succeeded, and not those Put
+// (and maybe forgotten by ResetStats) since it reserved.
+func (a *Arena) raisePeakNow() {
+	if a.maxInUse != 0 {
+		a.raisePeak(a.reserved.Load())
 	}
 }
 

@@ -88,13 +88,14 @@ func (a *Arena) newArray(lines, linesize int, zero bool) (*Array, error) {
 	}
 	total := int64(full)*int64(nblocks-1) + int64(last)
 	// The cap first: a request above it fails here, before any memory.
-	reserved, err := a.reserve(total)
-	if err != nil {
+	if err := a.reserve(total); err != nil {
 		return nil, err
 	}
 	if nblocks == 1 {
 		r.blocks = r.one[:]
-	} else if r.blocks, err = makeSlice[*Block](nblocks); err != nil {
+	} else if blocks, err := makeSlice[*Block](nblocks); err == nil {
+		r.blocks = blocks
+	} else {
 		a.unreserve(total)
 		return nil, fmt.Errorf("arena: NewArray(%d, %d): image too large: %w", lines, linesize, err)
 	}
@@ -151,7 +152,7 @@ func (a *Arena) newArray(lines, linesize int, zero bool) (*Array, error) {
 		}
 	}
 	ok = true
-	a.raisePeak(reserved)
+	a.raisePeakNow()
 	return r, nil
 }
 

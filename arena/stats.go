@@ -24,12 +24,12 @@ type Stats struct {
 	InUseBytes        int64 // gauge: sum of len(Bytes()) over those blocks
 	CachedBytes       int64 // gauge: memory held by the cache (capacities)
 	// PeakInUseBytes is the highest InUseBytes since New or ResetStats. With
-	// MaxInUseBytes set it is exact (the cap's reservation counter tracks
-	// it; set MaxInUseBytes to math.MaxInt64 for an exact peak with no
-	// practical cap), except that a Get in flight during ResetStats may
-	// count on either side of it: its bytes may set the peak although the
-	// reset came after its reservation. A Get or NewArray that fails does
-	// not count. Without a cap there is no global
+	// MaxInUseBytes set it is the highest the cap's reservation counter
+	// stood when a Get or NewArray succeeded, or ResetStats ran (set
+	// MaxInUseBytes to math.MaxInt64 for this with no practical cap): exact,
+	// except that the bytes reserved by a request still in flight at that
+	// moment count even if the request then fails. A request that fails
+	// does not raise it itself. Without a cap there is no global
 	// in-use counter to watch, by design (it would be one contended cache
 	// line per Get and Put), and it is the highest InUseBytes seen by Stats
 	// calls: a lower bound.

@@ -3,6 +3,7 @@
 package arena_test
 
 import (
+	"math"
 	"testing"
 	"time"
 
@@ -38,5 +39,39 @@ func TestSetBlockSizeDuringPutReclaim(t *testing.T) {
 	defer a.Put(b)
 	if st := a.Stats(); st.ReusedBlocks > 0 || st.BlocksCached != 0 {
 		t.Errorf("after SetBlockSize(4096) a 1 MiB block stayed cached: %+v", st)
+	}
+}
+
+// TestPeakAfterResetStatsDuringGet: a Get that reserved before a Put and a
+// ResetStats, and succeeds after them, must not bring the bytes put before
+// the reset back into the peak. It did once the peak was raised after
+// success to the total the Get had reserved ("PeakInUseBytes 110 after
+// ResetStats, want 10"; found by a review); it is raised to what is
+// reserved when the Get succeeds. The Get sleeps at arena.get.afterPop
+// (seed 3's first sleep is about 1.9 s) while the Put and the reset run.
+func TestPeakAfterResetStatsDuringGet(t *testing.T) {
+	a := mustNew(t, arena.Config{MaxInUseBytes: math.MaxInt64})
+	p, err := a.Get(100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	restore := schedpoint.Set(schedpoint.Policy{Seed: 3, P: 1, Action: schedpoint.ActionSleep,
+		Max: 2 * time.Second, Filter: "arena.get.afterPop"})
+	done := make(chan *arena.Block)
+	go func() {
+		b, err := a.Get(10) // reserves up to 110, then sleeps
+		if err != nil {
+			t.Error(err)
+		}
+		done <- b
+	}()
+	time.Sleep(300 * time.Millisecond)
+	restore()
+	a.Put(p)       // 10 reserved
+	a.ResetStats() // peak 10
+	b := <-done
+	defer a.Put(b)
+	if st := a.Stats(); st.PeakInUseBytes != 10 {
+		t.Errorf("PeakInUseBytes %d after ResetStats, want 10: never more than 10 bytes in use since", st.PeakInUseBytes)
 	}
 }
