@@ -5,6 +5,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"os"
 	"os/signal"
 	"syscall"
@@ -20,11 +21,12 @@ func main() {
 	os.Exit(code)
 }
 
-// exitStatus is exitCode, except that a run that failed after SIGINT or
-// SIGTERM (ctx ended) exits with 130, as lifecycle.Run does.
+// exitStatus is exitCode, except that a run cut short by SIGINT or SIGTERM
+// (ctx ended) exits with 130, as lifecycle.Run does. A violation found
+// (errFailed) still exits 1: it is the answer, whatever came after.
 func exitStatus(ctx context.Context, err error) int {
 	code := exitCode(err)
-	if code == 1 && ctx.Err() != nil {
+	if code == 1 && ctx.Err() != nil && !errors.Is(err, errFailed) {
 		return lifecycle.ExitInterrupt
 	}
 	return code

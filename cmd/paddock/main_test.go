@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -364,6 +365,8 @@ func TestExitStatusAfterSignal(t *testing.T) {
 	}{
 		{ended, failed, 130},
 		{context.Background(), failed, 1},
+		{ended, errFailed, 1}, // a violation found stays the answer
+		{ended, fmt.Errorf("verify: %w", errFailed), 1},
 		{ended, usagef("bad flag"), 2},
 		{ended, nil, 0},
 	} {
