@@ -127,7 +127,8 @@ func RunWith(opts Options, main func(ctx context.Context) error) int {
 // awaitMain waits for main's result, or for a signal (ctx's end); after a
 // signal, it gives main up to timeout more to return, so that Run never
 // hangs on a main that ignores ctx. interrupted reports whether a signal
-// came; main's context.Canceled is then no error, since we asked it to stop.
+// came; main's context.Canceled, or ctx's cause, is then no error, since we
+// asked it to stop.
 func awaitMain(ctx context.Context, mainErr <-chan error, timeout time.Duration, log *slog.Logger) (interrupted bool, err error) {
 	returned := false
 	select {
@@ -151,8 +152,8 @@ func awaitMain(ctx context.Context, mainErr <-chan error, timeout time.Duration,
 			err = fmt.Errorf("lifecycle: main did not return within %v of the signal", timeout)
 		}
 	}
-	if errors.Is(err, context.Canceled) {
-		err = nil
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.Cause(ctx)) {
+		err = nil // main stopped because we asked it to (it may return the cause)
 	}
 	return true, err
 }

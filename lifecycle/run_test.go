@@ -319,3 +319,29 @@ func TestRunWithSignals(t *testing.T) {
 		t.Error("Exit was not called on the second signal")
 	}
 }
+
+// TestRunWithMainReturnsCause: a main that returns context.Cause(ctx) after
+// the signal, as STYLE.md asks of code that stops on ctx, stopped because
+// Run asked it to: exit 130 and no error logged. The cause does not wrap
+// context.Canceled, and Run logged it as an error ("lifecycle: exiting").
+// Not parallel: it signals the test process.
+func TestRunWithMainReturnsCause(t *testing.T) {
+	rt := lifecycle.New()
+	var logs syncBuffer
+	code := lifecycle.RunWith(lifecycle.Options{
+		Runtime: rt,
+		Logger:  slog.New(slog.NewTextHandler(&logs, nil)),
+	}, func(ctx context.Context) error {
+		if err := syscall.Kill(syscall.Getpid(), syscall.SIGINT); err != nil {
+			return err
+		}
+		<-ctx.Done()
+		return context.Cause(ctx)
+	})
+	if err := rt.Reap(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if code != lifecycle.ExitInterrupt || strings.Contains(logs.String(), "level=ERROR") {
+		t.Errorf("got code %d and log:\n%s\nwant %d and no error", code, logs.String(), lifecycle.ExitInterrupt)
+	}
+}
