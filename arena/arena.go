@@ -12,7 +12,8 @@ import (
 // Arena hands out blocks of memory and keeps up to BlocksMax returned blocks
 // for reuse, as Pillow's ImagingDefaultArena does, without its data race.
 //
-// Create one with [New] or use [Default]; the zero Arena is not usable. An
+// Create one with [New] or use [Default]; the zero Arena is not usable (its
+// Get, NewArray and SetBlocksMax panic: "arena: Arena not made by New"). An
 // Arena must not be copied after first use. All its methods are safe for
 // concurrent use by any number of goroutines. Put synchronizes before the Get
 // that returns the same block: a block's next owner sees every write its
@@ -74,9 +75,15 @@ func (a *Arena) local() (int, *shard) {
 	i := 0
 	if len(a.shards) > 1 {
 		i = a.hint()
+	} else if len(a.shards) == 0 {
+		notMade()
 	}
 	return i, &a.shards[i]
 }
+
+// notMade panics for a method called on an Arena that New did not make
+// (the zero Arena has no shards).
+func notMade() { panic("arena: Arena not made by New") }
 
 // hint returns the index of the shard of the processor (P) the caller runs
 // on right now. It reads the P id with procPin and drops the pin at once,
@@ -122,6 +129,8 @@ func (a *Arena) get(n int, zero bool) (*Block, error) {
 	i := 0
 	if len(a.shards) > 1 {
 		i = a.hint()
+	} else if len(a.shards) == 0 {
+		notMade()
 	}
 	s := &a.shards[i]
 	schedpoint.Point("arena.get.beforeLock")

@@ -239,3 +239,14 @@ func TestNewArrayTooManyBlocksIsAnError(t *testing.T) {
 	}
 	checkIdle(t, a)
 }
+
+// The zero Arena's methods that need shards panic naming the mistake; they
+// failed with "index out of range [0] with length 0" (Get, NewArray) and
+// "integer divide by zero" (SetBlocksMax), found by a new-user review.
+func TestZeroArenaPanics(t *testing.T) {
+	var a arena.Arena
+	const want = "arena: Arena not made by New"
+	mustPanic(t, want, func() { a.Get(10) })
+	mustPanic(t, want, func() { a.NewArray(2, 2) })
+	mustPanic(t, want, func() { a.SetBlocksMax(4) })
+}

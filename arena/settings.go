@@ -51,6 +51,9 @@ func (a *Arena) SetBlocksMax(n int) error {
 	if err := checkBlocksMax(n); err != nil {
 		return err
 	}
+	if len(a.shards) == 0 {
+		notMade()
+	}
 	a.lockAll()
 	defer a.unlockAll()
 	cached := a.trimAllLocked(n)
