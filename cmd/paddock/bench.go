@@ -45,6 +45,9 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	cmd.Stdout, cmd.Stderr = stdout, stderr
 	cmd.Env = append(os.Environ(), "PADDOCK_BENCH_PROG=paddock bench") // its usage and messages name this command
 	err = cmd.Run()
+	if ctx.Err() != nil { // a signal stopped the report: not a failure of its own
+		return fmt.Errorf("bench: %w", context.Cause(ctx))
+	}
 	var exit *exec.ExitError
 	switch {
 	case errors.As(err, &exit) && exit.ExitCode() == 2:

@@ -9,7 +9,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 )
 
 func TestFindModuleRoot(t *testing.T) {
@@ -103,5 +105,24 @@ func TestRunBench(t *testing.T) {
 	}
 	if !strings.Contains(stderr.String(), "-full") {
 		t.Errorf("-h: got %q, want the report's flags", stderr.String())
+	}
+}
+
+// TestBenchCutShortExits130: a bench run cut short by a signal (ctx ended
+// while the report runs, blocked here on reading a named pipe) exits 130.
+// It exited 1: the killed report was taken for a failure (found by a
+// review). Were ctx to end while the report is still being built, the
+// status would be 130 too.
+func TestBenchCutShortExits130(t *testing.T) {
+	fifo := filepath.Join(t.TempDir(), "fifo")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	time.AfterFunc(5*time.Second, cancel) // the "signal"
+	err := runBench(ctx, []string{"-from", fifo, "-out", t.TempDir()}, io.Discard, io.Discard)
+	if got := exitStatus(ctx, err); got != 130 {
+		t.Errorf("bench cut short: exitStatus = %d (err %v), want 130", got, err)
 	}
 }

@@ -17,8 +17,9 @@ func usagef(format string, args ...any) error {
 	return &usageError{fmt.Sprintf(format, args...)}
 }
 
-// errFailed reports a failure already explained on the output (paddock had
-// a violation): exit status 1, nothing more printed.
+// errFailed reports a failure already explained on the output (verify found
+// a violation, or the bench report failed): exit status 1, nothing more
+// printed.
 var errFailed = errors.New("paddock: failed")
 
 const usage = `usage: paddock <command> [flags]
