@@ -23,16 +23,16 @@ type Stats struct {
 	InUseBlocks       int64 // gauge: blocks handed out and not returned
 	InUseBytes        int64 // gauge: sum of len(Bytes()) over those blocks
 	CachedBytes       int64 // gauge: memory held by the cache (capacities)
-	// PeakInUseBytes is the highest InUseBytes since New or ResetStats. With
-	// MaxInUseBytes set it is the highest the cap's reservation counter
-	// stood when a Get or NewArray succeeded, or ResetStats ran (set
-	// MaxInUseBytes to math.MaxInt64 for this with no practical cap): exact,
-	// except that the bytes reserved by a request still in flight at that
-	// moment count even if the request then fails. A request that fails
-	// does not raise it itself. Without a cap there is no global
-	// in-use counter to watch, by design (it would be one contended cache
-	// line per Get and Put), and it is the highest InUseBytes seen by Stats
-	// calls: a lower bound.
+	// PeakInUseBytes tracks the highest InUseBytes since New or ResetStats.
+	// It is at least every InUseBytes a Stats call returned since. With
+	// MaxInUseBytes set it is also at least what the cap's reservation
+	// counter stood at each time a Get or NewArray succeeded or ResetStats
+	// ran (set MaxInUseBytes to math.MaxInt64 for this with no practical
+	// cap), which counts the bytes of requests still in flight then, even
+	// one that then fails; a request that fails does not raise it itself.
+	// Without a cap there is no global in-use counter to watch, by design
+	// (it would be one contended cache line per Get and Put), and it is the
+	// highest InUseBytes seen by Stats calls: a lower bound.
 	PeakInUseBytes int64
 }
 
@@ -57,9 +57,10 @@ func (a *Arena) Stats() Stats {
 		st.BlocksCached += s.cached
 		st.CachedBytes += s.cachedBytesLocked()
 	}
-	if a.maxInUse == 0 {
-		a.raisePeak(st.InUseBytes)
-	}
+	// With a cap too: a Get raises the peak to what is reserved when it
+	// succeeds, which a Put meanwhile may have lowered below what this
+	// snapshot sees in use.
+	a.raisePeak(st.InUseBytes)
 	st.PeakInUseBytes = a.peak.Load()
 	return st
 }

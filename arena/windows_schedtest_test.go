@@ -4,6 +4,7 @@ package arena_test
 
 import (
 	"math"
+	"runtime"
 	"testing"
 	"time"
 
@@ -73,5 +74,43 @@ func TestPeakAfterResetStatsDuringGet(t *testing.T) {
 	defer a.Put(b)
 	if st := a.Stats(); st.PeakInUseBytes != 10 {
 		t.Errorf("PeakInUseBytes %d after ResetStats, want 10: never more than 10 bytes in use since", st.PeakInUseBytes)
+	}
+}
+
+// TestPeakNotBelowSeenInUse: a Stats snapshot showed InUseBytes 150 (a Get
+// of 100 had popped a cached block while 50 bytes were out); the 50 are
+// then Put before the Get returns. With no ResetStats since, the peak must
+// stay at least 150. It came out 100 (found by a review): the Get raises
+// the peak to what is reserved when it succeeds, which the Put had
+// lowered; Stats now raises the peak to what it sees in use, cap or not.
+func TestPeakNotBelowSeenInUse(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1)) // one shard: the Get pops the cached block
+	a := mustNew(t, arena.Config{MaxInUseBytes: math.MaxInt64, BlocksMax: 4})
+	b, _ := a.Get(50)
+	c, _ := a.Get(100)
+	a.Put(c)       // cached
+	a.ResetStats() // peak 50
+	restore := schedpoint.Set(schedpoint.Policy{Seed: 3, P: 1, Action: schedpoint.ActionSleep,
+		Max: 2 * time.Second, Filter: "arena.get.afterPop"})
+	done := make(chan *arena.Block)
+	go func() {
+		g, err := a.Get(100) // reserves up to 150, pops (in use 150), sleeps
+		if err != nil {
+			t.Error(err)
+		}
+		done <- g
+	}()
+	time.Sleep(300 * time.Millisecond)
+	restore()
+	mid := a.Stats()
+	a.Put(b)
+	g := <-done
+	defer a.Put(g)
+	end := a.Stats()
+	if mid.InUseBytes != 150 {
+		t.Fatalf("setup: InUseBytes %d while the Get sleeps, want 150", mid.InUseBytes)
+	}
+	if end.PeakInUseBytes < mid.InUseBytes {
+		t.Errorf("PeakInUseBytes %d, below the InUseBytes %d an earlier Stats returned (no ResetStats since)", end.PeakInUseBytes, mid.InUseBytes)
 	}
 }
