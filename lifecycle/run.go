@@ -26,12 +26,13 @@ const (
 type Options struct {
 	// Runtime is the runtime to finalize; nil means Default().
 	Runtime *Runtime
-	// FinalizeTimeout bounds Finalize, which gets all of it from the
-	// moment it starts. After a signal it also bounds, separately, the
-	// wait for main to return, so that Run never hangs on a main that
-	// ignores its context: Run then takes at most twice FinalizeTimeout
-	// (a second signal exits at once). 0 means DefaultFinalizeTimeout. It
-	// must not be negative.
+	// FinalizeTimeout is the timeout of Finalize's context, which starts
+	// when Finalize does: it bounds the join of non-daemon goroutines and
+	// is the hooks' deadline (Finalize still waits for a hook that ignores
+	// its context). After a signal it also bounds, separately, the wait for
+	// main to return, so that Run never hangs on a main that ignores its
+	// context (a second signal exits at once). 0 means
+	// DefaultFinalizeTimeout. It must not be negative.
 	FinalizeTimeout time.Duration
 	// Logger receives Run's messages; nil means slog.Default().
 	Logger *slog.Logger
@@ -152,7 +153,7 @@ func awaitMain(ctx context.Context, mainErr <-chan error, timeout time.Duration,
 			err = fmt.Errorf("lifecycle: main did not return within %v of the signal", timeout)
 		}
 	}
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.Cause(ctx)) {
+	if errors.Is(err, context.Canceled) || err == context.Cause(ctx) {
 		err = nil // main stopped because we asked it to (it may return the cause)
 	}
 	return true, err
