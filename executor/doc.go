@@ -160,7 +160,8 @@
 //
 // # Panics and errors
 //
-// Misuse (a nil task, a nil callback) panics with the prefix "executor:".
+// Misuse (a nil task, a nil callback, Map with a nil executor, input or
+// function, Wait with an invalid mode) panics with the prefix "executor:".
 // Runtime conditions are errors: [ErrShutdown], [ErrFinalizing] (which is
 // also ErrShutdown and lifecycle.ErrFinalizing for errors.Is), [ErrBroken],
 // [ErrRejected], [ErrCancelled], [ErrInvalidState]. A panicking

@@ -32,7 +32,7 @@ const (
 type Executor struct {
 	_   noCopy
 	cfg config
-	ctx context.Context // given to tasks; cancelled by ShutdownNow and at termination
+	ctx context.Context // given to tasks; cancelled by ShutdownNow, and once terminated with no CallerRuns task running
 	// cancelCtx cancels ctx. unregister removes the BeforeJoin hook.
 	cancelCtx context.CancelFunc
 	// noListeners is the placeholder every future of e starts with in
@@ -171,8 +171,8 @@ func (e *Executor) finalize(ctx context.Context) error {
 func (e *Executor) MaxWorkers() int { return e.cfg.maxWorkers }
 
 // Submit schedules fn to run on a worker with a context that ShutdownNow
-// cancels, as does the executor's termination (when its last task has
-// returned), and returns its future. It returns [ErrShutdown] once shutdown
+// cancels, as does the executor's termination once every CallerRuns task
+// has returned too, and returns its future. It returns [ErrShutdown] once shutdown
 // began, [ErrFinalizing] once the runtime is finalizing, an error wrapping
 // [ErrBroken] for a broken pool, and [ErrRejected] when the bounded queue is
 // full under [Abort], each with a nil future. A panic in fn becomes the

@@ -99,7 +99,8 @@ func WithName(prefix string) Option {
 // WithInitializer runs fn at the start of every worker, before it takes a
 // task. If fn returns an error the pool is broken: the queued futures
 // finish with an error wrapping [ErrBroken] and the cause, and so do later
-// submissions.
+// submissions (unless shutdown had begun: they then keep failing with its
+// error, [ErrShutdown] or [ErrFinalizing]).
 func WithInitializer(fn func(context.Context) error) Option {
 	return optionFunc(func(c *config) error {
 		if fn == nil {

@@ -23,8 +23,9 @@
 // place: the list's free count, a shard's spare-credit count, a shard's
 // private slot (as the list's private sentinel pointer, "credit"), attached
 // to an object the list holds (in a private slot or on a shard's
-// mutex-guarded shared stack), or briefly in the hands of a Put, Get or
-// Clear that moves it. A Get that pops a shared object leaves its credit with the
+// mutex-guarded shared stack), or briefly in the hands of a Put that moves
+// it (a Get or Clear that takes objects off a shared stack gives their
+// credits back under the shard's mutex). A Get that pops a shared object leaves its credit with the
 // caller's shard, so a P that churns through a burst reuses its own credits
 // and rarely touches the list-wide free count. Each step moves a
 // credit with one atomic operation (a CAS on a slot, an Add or CAS on the
