@@ -345,3 +345,27 @@ func TestRunWithMainReturnsCause(t *testing.T) {
 		t.Errorf("got code %d and log:\n%s\nwant %d and no error", code, logs.String(), lifecycle.ExitInterrupt)
 	}
 }
+
+// TestRunWithLogsRealErrorBesideCause: main's own error joined with ctx's
+// cause is still logged after a signal (exit 130 either way); matching the
+// cause anywhere in the chain hid it. Not parallel: it signals the process.
+func TestRunWithLogsRealErrorBesideCause(t *testing.T) {
+	rt := lifecycle.New()
+	var logs syncBuffer
+	code := lifecycle.RunWith(lifecycle.Options{
+		Runtime: rt,
+		Logger:  slog.New(slog.NewTextHandler(&logs, nil)),
+	}, func(ctx context.Context) error {
+		if err := syscall.Kill(syscall.Getpid(), syscall.SIGINT); err != nil {
+			return err
+		}
+		<-ctx.Done()
+		return errors.Join(errors.New("flush: disk full"), context.Cause(ctx))
+	})
+	if err := rt.Reap(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if code != lifecycle.ExitInterrupt || !strings.Contains(logs.String(), "disk full") {
+		t.Errorf("got code %d and log:\n%s\nwant %d and the error logged", code, logs.String(), lifecycle.ExitInterrupt)
+	}
+}
