@@ -120,9 +120,9 @@
 // Misuse panics with the prefix "gil: ": Release or Yield by a thread that
 // does not hold the lock (except a thread finalization stopped, in a
 // deferred call: Release does nothing and Yield stops it again), Acquire
-// by a thread that holds it already, and
-// Acquire, Release or Yield with a nil thread or one that belongs to another
-// runtime (thread IDs are unique within one runtime only).
+// by a thread that holds it already, and Acquire, Release or Yield with a
+// nil thread or one that belongs to another runtime (thread IDs are unique
+// within one runtime only).
 //
 // # Example
 //
