@@ -320,12 +320,12 @@ func TestRunWithSignals(t *testing.T) {
 	}
 }
 
-// TestRunWithMainReturnsCause: a main that returns context.Cause(ctx) after
-// the signal, as STYLE.md asks of code that stops on ctx, stopped because
-// Run asked it to: exit 130 and no error logged. The cause does not wrap
-// context.Canceled, and Run logged it as an error ("lifecycle: exiting").
-// Not parallel: it signals the test process.
-func TestRunWithMainReturnsCause(t *testing.T) {
+// runInterrupted runs RunWith on a runtime of its own with a main that
+// signals the test process with SIGINT, waits for its context to end, and
+// returns what stop makes of ctx's cause; it returns Run's exit code and
+// log. Its callers are not parallel, as it signals the process.
+func runInterrupted(t *testing.T, stop func(cause error) error) (int, string) {
+	t.Helper()
 	rt := lifecycle.New()
 	var logs syncBuffer
 	code := lifecycle.RunWith(lifecycle.Options{
@@ -336,36 +336,33 @@ func TestRunWithMainReturnsCause(t *testing.T) {
 			return err
 		}
 		<-ctx.Done()
-		return context.Cause(ctx)
+		return stop(context.Cause(ctx))
 	})
 	if err := rt.Reap(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if code != lifecycle.ExitInterrupt || strings.Contains(logs.String(), "level=ERROR") {
-		t.Errorf("got code %d and log:\n%s\nwant %d and no error", code, logs.String(), lifecycle.ExitInterrupt)
+	return code, logs.String()
+}
+
+// TestRunWithMainReturnsCause: a main that returns context.Cause(ctx) after
+// the signal, as STYLE.md asks of code that stops on ctx, stopped because
+// Run asked it to: exit 130 and no error logged. The cause does not wrap
+// context.Canceled, and Run logged it as an error ("lifecycle: exiting").
+func TestRunWithMainReturnsCause(t *testing.T) {
+	code, logs := runInterrupted(t, func(cause error) error { return cause })
+	if code != lifecycle.ExitInterrupt || strings.Contains(logs, "level=ERROR") {
+		t.Errorf("got code %d and log:\n%s\nwant %d and no error", code, logs, lifecycle.ExitInterrupt)
 	}
 }
 
 // TestRunWithLogsRealErrorBesideCause: main's own error joined with ctx's
 // cause is still logged after a signal (exit 130 either way); matching the
-// cause anywhere in the chain hid it. Not parallel: it signals the process.
+// cause anywhere in the chain hid it.
 func TestRunWithLogsRealErrorBesideCause(t *testing.T) {
-	rt := lifecycle.New()
-	var logs syncBuffer
-	code := lifecycle.RunWith(lifecycle.Options{
-		Runtime: rt,
-		Logger:  slog.New(slog.NewTextHandler(&logs, nil)),
-	}, func(ctx context.Context) error {
-		if err := syscall.Kill(syscall.Getpid(), syscall.SIGINT); err != nil {
-			return err
-		}
-		<-ctx.Done()
-		return errors.Join(errors.New("flush: disk full"), context.Cause(ctx))
+	code, logs := runInterrupted(t, func(cause error) error {
+		return errors.Join(errors.New("flush: disk full"), cause)
 	})
-	if err := rt.Reap(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	if code != lifecycle.ExitInterrupt || !strings.Contains(logs.String(), "disk full") {
-		t.Errorf("got code %d and log:\n%s\nwant %d and the error logged", code, logs.String(), lifecycle.ExitInterrupt)
+	if code != lifecycle.ExitInterrupt || !strings.Contains(logs, "disk full") {
+		t.Errorf("got code %d and log:\n%s\nwant %d and the error logged", code, logs, lifecycle.ExitInterrupt)
 	}
 }
