@@ -160,9 +160,7 @@ func (a *Arena) get(n int, zero bool) (*Block, error) {
 		}
 		return b, err
 	}
-	if a.maxInUse != 0 {
-		a.raisePeakNow()
-	}
+	a.raisePeakNow()
 	return b, nil
 }
 
