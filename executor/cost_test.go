@@ -107,7 +107,10 @@ func idleWorkerCost(tb testing.TB, n int) float64 {
 	}
 	g.waitStarted(tb, n)
 	close(g.release)
-	for e.Stats().IdleWorkers != n {
+	for deadline := time.Now().Add(10 * time.Second); e.Stats().IdleWorkers != n; {
+		if time.Now().After(deadline) {
+			tb.Fatalf("got %+v 10 s after the tasks returned, want %d idle workers", e.Stats(), n)
+		}
 		time.Sleep(100 * time.Microsecond)
 	}
 	after := memory()

@@ -139,11 +139,15 @@
 // MaxWorkers exist, else leaves the task to a busy worker. A worker
 // goroutine counts against MaxWorkers from the moment it is started until
 // its last step under the mutex, so there are never more than MaxWorkers
-// goroutines; in that last step a goroutine that gave up its place looks at
+// workers; in that last step a goroutine that gave up its place looks at
 // the queue once more and takes its place back if a task was queued
-// meanwhile, instead of leaving it to a new goroutine. Idle workers park on a channel of their own and exit after [WithIdleTimeout], or at
-// shutdown once the queue is empty. Shutdown with Wait returns only after
-// every worker goroutine ended.
+// meanwhile, instead of leaving it to a new goroutine. After that step the
+// goroutine runs no task and touches nothing of the executor: it only
+// returns, so for an instant it may still exist beside a new worker that
+// took its place. Idle workers park on a channel of their own and exit
+// after [WithIdleTimeout], or at shutdown once the queue is empty.
+// Shutdown with Wait returns only after every worker goroutine took its
+// last step.
 //
 // # Observing the protocol
 //

@@ -355,7 +355,8 @@ func (e *Executor) takeAllLocked() rings {
 // bound, without taking takeMu. The bound counts worker goroutines,
 // not only those taking tasks: a goroutine that gave up its place still
 // counts until its last step, which takes a task left unclaimed (see
-// rejoinOrExit), so there are never more than maxWorkers goroutines. It
+// rejoinOrExit), so there are never more than maxWorkers workers (after
+// that step a goroutine only returns). It
 // fails only if the runtime refuses a new worker while no goroutine is
 // alive.
 func (e *Executor) dispatchLocked() error {

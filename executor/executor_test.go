@@ -5,6 +5,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"os/exec"
 	"regexp"
 	"runtime"
 	"runtime/pprof"
@@ -685,5 +687,146 @@ func TestInitializerFailingAfterShutdownNow(t *testing.T) {
 	}
 	if _, err := e.Go(func(context.Context) error { return nil }); !errors.Is(err, executor.ErrShutdown) {
 		t.Fatalf("Go after ShutdownNow: got %v, want ErrShutdown", err)
+	}
+}
+
+// TestDefaultWorkersCap: the default is min(32, GOMAXPROCS+4), the cap
+// included (TestDefaultWorkers only sees GOMAXPROCS+4 on a small machine).
+// Not parallel: it changes GOMAXPROCS.
+func TestDefaultWorkersCap(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
+	for _, c := range []struct{ procs, want int }{{1, 5}, {28, 32}, {40, 32}} {
+		runtime.GOMAXPROCS(c.procs)
+		e := newExecutor(t)
+		if got := e.MaxWorkers(); got != c.want {
+			t.Errorf("GOMAXPROCS %d: got MaxWorkers %d, want %d", c.procs, got, c.want)
+		}
+		if got := executor.DefaultMaxWorkers(); got != c.want {
+			t.Errorf("GOMAXPROCS %d: got DefaultMaxWorkers %d, want %d", c.procs, got, c.want)
+		}
+	}
+}
+
+// TestIdleTimeoutNotBeforeAndDefaultStays: a worker idle for less than d
+// stays, a running task longer than d does not end its worker, and without
+// WithIdleTimeout an idle worker stays.
+func TestIdleTimeoutNotBeforeAndDefaultStays(t *testing.T) {
+	t.Parallel()
+	t.Run("default stays", func(t *testing.T) {
+		t.Parallel()
+		e := newExecutor(t, executor.WithMaxWorkers(2))
+		if err := must[*executor.Future[int]](t)(executor.Submit(e, noop)).Err(testCtx(t)); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(300 * time.Millisecond)
+		if st := e.Stats(); st.Workers != 1 || st.IdleWorkers != 1 {
+			t.Fatalf("got %+v, want the worker still there, idle", st)
+		}
+	})
+	t.Run("not before d", func(t *testing.T) {
+		t.Parallel()
+		const d = 2 * time.Second
+		e := newExecutor(t, executor.WithMaxWorkers(2), executor.WithIdleTimeout(d))
+		start := time.Now()
+		if err := must[*executor.Future[int]](t)(executor.Submit(e, noop)).Err(testCtx(t)); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(50 * time.Millisecond)
+		if st := e.Stats(); st.Workers != 1 && time.Since(start) < d {
+			t.Fatalf("got %+v %v after its task, want the worker still there (idle timeout %v)", st, time.Since(start), d)
+		}
+	})
+	t.Run("busy worker stays", func(t *testing.T) {
+		t.Parallel()
+		const d = time.Millisecond
+		e := newExecutor(t, executor.WithMaxWorkers(1), executor.WithIdleTimeout(d))
+		f := must[*executor.Future[string]](t)(executor.Submit(e, func(ctx context.Context) (string, error) {
+			time.Sleep(50 * d)
+			return executor.WorkerName(ctx), nil
+		}))
+		if _, err := f.Result(testCtx(t)); err != nil {
+			t.Fatal(err)
+		}
+		if st := e.Stats(); st.PeakWorkers != 1 || st.Completed != 1 {
+			t.Fatalf("got %+v", st)
+		}
+	})
+}
+
+// TestWorkerThreadNames is test_thread_names_assigned and _default at the
+// lifecycle level: the workers are the runtime's non-daemon threads named
+// prefix_N (TestWorkerNames checks only the pprof label).
+func TestWorkerThreadNames(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		opts []executor.Option
+		want string
+	}{
+		{[]executor.Option{executor.WithName("SpecialPool")}, `^SpecialPool_[0-4]$`},
+		{nil, `^executor-\d+_[0-4]$`},
+	} {
+		rt := lifecycle.New()
+		e, err := executor.New(append([]executor.Option{executor.WithRuntime(rt), executor.WithMaxWorkers(5)}, c.opts...)...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		g := newGate(5)
+		for range 5 {
+			must[*executor.Future[struct{}]](t)(e.Go(g.task))
+		}
+		g.waitStarted(t, 5)
+		re := regexp.MustCompile(c.want)
+		seen := map[string]bool{}
+		for id := uint64(1); id <= 5; id++ {
+			th := rt.Thread(id)
+			if th == nil {
+				t.Fatalf("no thread %d", id)
+			}
+			if !re.MatchString(th.Name()) || th.Daemon() {
+				t.Errorf("thread %d: name %q daemon %v; want %s, non-daemon", id, th.Name(), th.Daemon(), c.want)
+			}
+			seen[th.Name()] = true
+		}
+		if len(seen) != 5 {
+			t.Errorf("got names %v, want 5 distinct", seen)
+		}
+		close(g.release)
+		if err := rt.Finalize(testCtx(t)); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// TestDefaultRuntime: without WithRuntime the executor registers with
+// lifecycle.Default(): its finalization drains the queue and joins the
+// workers, and a later submission gets ErrFinalizing. Run in a child
+// process, since it finalizes the process-wide runtime.
+func TestDefaultRuntime(t *testing.T) {
+	if os.Getenv("EXECUTOR_AUDIT_CHILD") == "1" {
+		e, err := executor.New(executor.WithMaxWorkers(1))
+		if err != nil {
+			fmt.Println("New:", err)
+			return
+		}
+		var ran atomic.Int64
+		for range 20 {
+			_, _ = e.Go(func(context.Context) error { time.Sleep(100 * time.Microsecond); ran.Add(1); return nil })
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		ferr := lifecycle.Default().Finalize(ctx)
+		_, gerr := e.Go(func(context.Context) error { return nil })
+		fmt.Printf("finalize=%v ran=%d workers=%d finalizing=%v\n", ferr, ran.Load(), e.Stats().Workers, errors.Is(gerr, executor.ErrFinalizing))
+		return
+	}
+	t.Parallel()
+	cmd := exec.Command(os.Args[0], "-test.run=^TestDefaultRuntime$", "-test.count=1")
+	cmd.Env = append(os.Environ(), "EXECUTOR_AUDIT_CHILD=1")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("child: %v\n%s", err, out)
+	}
+	if want := "finalize=<nil> ran=20 workers=0 finalizing=true"; !strings.Contains(string(out), want) {
+		t.Fatalf("child printed %q, want %q", out, want)
 	}
 }

@@ -3,10 +3,12 @@ package executor_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"iter"
 	"slices"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/paddock-go/paddock/executor"
 )
@@ -117,19 +119,22 @@ func TestMapSubmitsWithoutIteration(t *testing.T) {
 	}
 }
 
-// TestMapBufferBoundsWork: with BufferSize n, no more than n tasks are
-// submitted and not consumed, and breaking early cancels the rest.
+// TestMapBufferBoundsWork: with BufferSize n, at most n elements are pulled
+// and not yet consumed, the window does fill to n, and breaking early
+// cancels the rest.
 func TestMapBufferBoundsWork(t *testing.T) {
 	t.Parallel()
 	e := newExecutor(t, executor.WithMaxWorkers(8))
 	const buf = 3
-	var pulled, consumed atomic.Int64
+	var pulled, consumed, peak atomic.Int64
 	in := func(yield func(int) bool) {
 		for i := range 1000 {
-			if pulled.Load()-consumed.Load() > buf {
+			pulled.Add(1) // the pull of element i
+			ahead := pulled.Load() - consumed.Load()
+			peak.Store(max(peak.Load(), ahead))
+			if ahead > buf {
 				t.Errorf("pulled %d with %d consumed, want at most %d ahead", pulled.Load(), consumed.Load(), buf)
 			}
-			pulled.Add(1)
 			if !yield(i) {
 				return
 			}
@@ -150,46 +155,64 @@ func TestMapBufferBoundsWork(t *testing.T) {
 	if st := e.Stats(); st.Submitted > 21+buf || st.Completed+st.Cancelled != st.Submitted {
 		t.Fatalf("got %+v, want at most %d submitted, each completed or cancelled", st, 21+buf)
 	}
+	if peak.Load() != buf {
+		t.Fatalf("got at most %d elements pulled and not consumed, want the window to fill to exactly %d", peak.Load(), buf)
+	}
 }
 
-// TestMapStopEarlyCancels: breaking out of an eager Map cancels what has
-// not started. One worker: element 0 returns at once, element 1 blocks, so
-// elements 2 and 3 are still queued when the loop breaks after element 0.
+// TestMapStopEarlyCancels: breaking out of Map cancels what has not
+// started, in both forms. One worker: element 0 returns at once, element 1
+// blocks, so elements 2 and 3 are still queued when the loop breaks after
+// element 0, once element 1 runs.
 func TestMapStopEarlyCancels(t *testing.T) {
 	t.Parallel()
-	e := newExecutor(t, executor.WithMaxWorkers(1))
-	g := newGate(1)
-	var ran [4]atomic.Bool
-	fn := func(ctx context.Context, x int) (int, error) {
-		ran[x].Store(true)
-		if x == 1 {
-			return 0, g.task(ctx)
-		}
-		return x, nil
-	}
-	for range executor.Map(testCtx(t), e, slices.Values([]int{0, 1, 2, 3}), fn, executor.MapOptions{}) {
-		break
-	}
-	close(g.release)
-	if err := e.Shutdown(testCtx(t), executor.ShutdownOptions{Wait: true}); err != nil {
-		t.Fatal(err)
-	}
-	if ran[2].Load() || ran[3].Load() || e.Stats().Cancelled < 2 {
-		t.Fatalf("got elements 2, 3 ran %v, %v, Cancelled %d; want not run, at least 2 cancelled", ran[2].Load(), ran[3].Load(), e.Stats().Cancelled)
+	for _, opts := range []executor.MapOptions{{}, {BufferSize: 4}} {
+		t.Run(fmt.Sprint("buffer=", opts.BufferSize), func(t *testing.T) {
+			t.Parallel()
+			e := newExecutor(t, executor.WithMaxWorkers(1))
+			g := newGate(1)
+			var ran [4]atomic.Bool
+			fn := func(ctx context.Context, x int) (int, error) {
+				ran[x].Store(true)
+				if x == 1 {
+					return 0, g.task(ctx)
+				}
+				return x, nil
+			}
+			for range executor.Map(testCtx(t), e, slices.Values([]int{0, 1, 2, 3}), fn, opts) {
+				g.waitStarted(t, 1) // 1 runs, 2 and 3 are queued
+				break
+			}
+			close(g.release)
+			if err := e.Shutdown(testCtx(t), executor.ShutdownOptions{Wait: true}); err != nil {
+				t.Fatal(err)
+			}
+			if ran[2].Load() || ran[3].Load() || e.Stats().Cancelled != 2 {
+				t.Fatalf("got elements 2, 3 ran %v, %v, Cancelled %d; want not run, 2 cancelled", ran[2].Load(), ran[3].Load(), e.Stats().Cancelled)
+			}
+		})
 	}
 }
 
 // TestMapCancelsCurrentFuture is CPython's
 // test_executor_map_current_future_cancel: with the pool saturated, the
-// context ends after Map returned and before the loop, so the first result
-// is the context's error, and both the future being waited on and the one
-// behind it are cancelled, so neither runs. It fails if Map cancelled only
-// the futures after the current one (the bug CPython fixed): Cancelled
-// would be 1. The buffered form submits when the loop starts, so it submits
-// nothing and has nothing to cancel.
+// context ends while the loop waits on the first element, so the first
+// result is the context's error, and both the future being waited on and
+// the one behind it are cancelled, so neither runs. It fails if Map
+// cancelled only the futures after the current one (the bug CPython
+// fixed): Cancelled would be 1. The context ends either after Map returned
+// and before the loop (the buffered form submits when the loop starts, so
+// it submits nothing then and has nothing to cancel) or once the loop has
+// submitted both elements. Without the cancel of the head future the
+// buffered form makes (the future is out of its window then), the last
+// case counted 1 cancelled.
 func TestMapCancelsCurrentFuture(t *testing.T) {
 	t.Parallel()
-	for _, buf := range []int{0, 2} {
+	for _, c := range []struct {
+		buf           int
+		inLoop        bool // the context ends once both elements are submitted, not before the loop
+		wantCancelled uint64
+	}{{0, false, 2}, {2, false, 0}, {2, true, 2}} {
 		e := newExecutor(t, executor.WithMaxWorkers(1))
 		g := newGate(1)
 		first := must[*executor.Future[struct{}]](t)(e.Go(g.task))
@@ -199,12 +222,23 @@ func TestMapCancelsCurrentFuture(t *testing.T) {
 		results := executor.Map(ctx, e, slices.Values([]string{"second", "third"}), func(_ context.Context, s string) (string, error) {
 			calls.Add(1)
 			return s, nil
-		}, executor.MapOptions{BufferSize: buf})
-		cancel()
+		}, executor.MapOptions{BufferSize: c.buf})
+		if c.inLoop {
+			go func() {
+				for e.Stats().Submitted != 3 { // the gate's task and both elements
+					time.Sleep(50 * time.Microsecond)
+				}
+				time.Sleep(time.Millisecond) // the loop waits on "second" by now, most of the time
+				cancel()
+			}()
+		} else {
+			cancel()
+		}
 		var errs []error
 		for _, err := range results {
 			errs = append(errs, err)
 		}
+		cancel()
 		close(g.release)
 		if err := first.Err(testCtx(t)); err != nil {
 			t.Fatal(err)
@@ -213,14 +247,10 @@ func TestMapCancelsCurrentFuture(t *testing.T) {
 			t.Fatal(err)
 		}
 		if len(errs) != 1 || !errors.Is(errs[0], context.Canceled) {
-			t.Fatalf("BufferSize %d: got %v, want one context.Canceled", buf, errs)
+			t.Fatalf("%+v: got %v, want one context.Canceled", c, errs)
 		}
-		wantCancelled := uint64(2)
-		if buf > 0 {
-			wantCancelled = 0
-		}
-		if st := e.Stats(); st.Cancelled != wantCancelled || st.Submitted != 1+wantCancelled || calls.Load() != 0 {
-			t.Fatalf("BufferSize %d: got Cancelled %d, Submitted %d, %d calls; want %d, %d, 0", buf, st.Cancelled, st.Submitted, calls.Load(), wantCancelled, 1+wantCancelled)
+		if st := e.Stats(); st.Cancelled != c.wantCancelled || st.Submitted != 1+c.wantCancelled || calls.Load() != 0 {
+			t.Fatalf("%+v: got Cancelled %d, Submitted %d, %d calls; want %d, %d, 0", c, st.Cancelled, st.Submitted, calls.Load(), c.wantCancelled, 1+c.wantCancelled)
 		}
 	}
 }

@@ -604,3 +604,32 @@ func TestTerminationSparesCallerRunsContext(t *testing.T) {
 		t.Fatal("the tasks' context was not cancelled 5 s after the CallerRuns task returned")
 	}
 }
+
+// TestShutdownAfterQuickCancelGH94440 is CPython's test_hang_gh94440
+// ("cancel-then-wait finishes in bounded time"): one worker, made idle by a
+// first task; a second task is submitted and cancelled at once (the idle
+// worker was woken for it), then Shutdown with Wait must return within 5 s.
+// Repeated, since the cancel races the woken worker.
+func TestShutdownAfterQuickCancelGH94440(t *testing.T) {
+	t.Parallel()
+	for i := range 200 {
+		e := newExecutor(t, executor.WithMaxWorkers(1))
+		if err := must[*executor.Future[int]](t)(executor.Submit(e, noop)).Err(testCtx(t)); err != nil {
+			t.Fatal(err)
+		}
+		f := must[*executor.Future[int]](t)(executor.Submit(e, noop))
+		f.Cancel()
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		err := e.Shutdown(ctx, executor.ShutdownOptions{Wait: true})
+		cancel()
+		if err != nil {
+			t.Fatalf("round %d: Shutdown(Wait) after a submit+cancel: %v (%+v, %v)", i, err, e.Stats(), f)
+		}
+		if !f.IsDone() {
+			t.Fatalf("round %d: got %v after Shutdown(Wait), want final", i, f)
+		}
+		if st := e.Stats(); st.Workers != 0 || st.Completed+st.Cancelled != 2 {
+			t.Fatalf("round %d: got %+v, want no worker and both futures accounted for", i, st)
+		}
+	}
+}

@@ -321,3 +321,48 @@ func TestWaitInvalidModePanics(t *testing.T) {
 		t.Errorf("got panic %v, want %q", got, want)
 	}
 }
+
+// TestWaitManyFuturesTinySwitchInterval is CPython's test_pending_calls_race
+// (issue 14406, run with sys.setswitchinterval(1e-6)): 100 tasks blocked on
+// one event, released together while Wait subscribes; under -tags schedtest
+// every future protocol point yields. Wait must return on its own: the
+// context is only a watchdog. TestWaitManyFutures cannot see a lost wakeup:
+// when its 10 s ctx ends, Wait looks at the states, finds every future
+// final and returns a nil error.
+func TestWaitManyFuturesTinySwitchInterval(t *testing.T) {
+	overSchedSeeds(t, func(seed uint64) schedpoint.Policy {
+		return schedpoint.Policy{Seed: seed, P: 0.5, Action: schedpoint.ActionYield, Filter: "executor.future."}
+	}, func(t *testing.T) {
+		e := newExecutor(t, executor.WithMaxWorkers(8))
+		event := make(chan struct{})
+		var fs []executor.Waitable
+		for range 100 {
+			fs = append(fs, must[*executor.Future[struct{}]](t)(e.Go(func(context.Context) error { <-event; return nil })))
+		}
+		ctx, cancel := context.WithTimeoutCause(context.Background(), 5*time.Second, errors.New("watchdog"))
+		defer cancel()
+		go close(event)
+		done, notDone, err := executor.Wait(ctx, fs, executor.AllCompleted)
+		if ctx.Err() != nil || err != nil || len(done) != 100 || len(notDone) != 0 {
+			t.Fatalf("got %d done, %d not done, err %v, ctx %v; want Wait to return on its own with 100 done", len(done), len(notDone), err, context.Cause(ctx))
+		}
+	})
+}
+
+// TestAsCompletedMessageCountsDuplicatesOnce: M in "N (of M) futures
+// unfinished" counts a future given twice once, as CPython's set does.
+func TestAsCompletedMessageCountsDuplicatesOnce(t *testing.T) {
+	t.Parallel()
+	done, pending := futureIn(t, "returned"), futureIn(t, "pending")
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Millisecond)
+	defer cancel()
+	var last error
+	for _, err := range executor.AsCompleted(ctx, []executor.Waitable{done, pending, done, pending}) {
+		if err != nil {
+			last = err
+		}
+	}
+	if last == nil || last.Error() != "1 (of 2) futures unfinished" {
+		t.Fatalf("got %v, want %q", last, "1 (of 2) futures unfinished")
+	}
+}
