@@ -38,6 +38,34 @@ func BenchmarkSubmitResult(b *testing.B) {
 	reportPhase(b, collecting, "result-ns/task")
 }
 
+// BenchmarkGoErr is BenchmarkSubmitResult through Executor.Go and Err: its
+// future is a Future[struct{}], 24 bytes against a Future[int]'s 32.
+func BenchmarkGoErr(b *testing.B) {
+	b.ReportAllocs()
+	ctx := context.Background()
+	e := newExecutor(b)
+	fs := make([]*executor.Future[struct{}], benchTasks)
+	b.ResetTimer()
+	for range b.N {
+		for i := range fs {
+			f, err := e.Go(noopErr)
+			if err != nil {
+				b.Fatal(err)
+			}
+			fs[i] = f
+		}
+		for _, f := range fs {
+			if err := f.Err(ctx); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	b.StopTimer()
+	reportPerTask(b)
+}
+
+func noopErr(context.Context) error { return nil }
+
 // BenchmarkSubmitBehindBusyWorkers is the Submit loop of
 // BenchmarkSubmitResult with every worker held in a task until the loop
 // ends, so that no worker touches the queue or a future meanwhile: the

@@ -95,8 +95,11 @@
 // default GOGC=100, and the allocator, the garbage collector and the
 // runtime's scavenger (returning the freed heap to the OS, which then
 // faults it back in) take over a third of the CPU profile. So the future
-// is kept small: 48 bytes for a Future[int] (see the core type for how),
-// and it is the only allocation of a submission. The same runs vary with
+// is kept small: 32 bytes for a Future[int] (see the core type for how),
+// and it is the only allocation of a submission. A task that fails
+// allocates its error's box too (16 bytes): the error is kept behind a
+// pointer, in the word that held the task, so that a task that succeeds
+// does not pay for an interface's two words. The same runs vary with
 // the machine's moment: two -count 8 runs 45 minutes apart gave a median of
 // 229 and 211 ns a task at -cpu 2, and single runs went from 128 to 245.
 //
@@ -113,7 +116,8 @@
 // slots and the futures are written on both sides. A submit path without mu (a
 // lock-free list of tasks) would take out at most mu's two locked
 // instructions of those 57 ns, and its link would take a Future[int] from
-// the 48- to the 64-byte size class; it was not built.
+// the 32- to the 48-byte size class; it was not built. (Those figures were
+// taken with 48-byte futures.)
 //
 // Fewer workers would be faster for such tasks: on 2 CPUs the same
 // benchmark with MaxWorkers 2 instead of the default 6 took 118 to 149 ns a

@@ -181,7 +181,8 @@ func Submit[T any](e *Executor, fn func(context.Context) (T, error)) (*Future[T]
 	if fn == nil {
 		panic("executor: nil task function")
 	}
-	f := &Future[T]{c: newCore(e), fn: fn}
+	f := &Future[T]{c: newCore(e)}
+	f.c.x = taskPointer(fn)
 	if err := e.accept(f); err != nil {
 		return nil, err
 	}
@@ -194,7 +195,7 @@ func (e *Executor) Go(fn func(context.Context) error) (*Future[struct{}], error)
 		panic("executor: nil task function")
 	}
 	f := &Future[struct{}]{c: newCore(e)}
-	f.c.err = goFunc(fn)
+	f.c.x, f.c.flags = taskPointer(fn), flagGoTask
 	if err := e.accept(f); err != nil {
 		return nil, err
 	}

@@ -37,29 +37,80 @@ func isFinal(s uint32) bool { return s >= stateCancelled }
 var closedChan = func() chan struct{} { c := make(chan struct{}); close(c); return c }()
 
 // core is the type-independent part of a future: its state, its listeners
-// (with the lazily made done channel, and the executor), and its error. It
-// is kept small, and so is the future (48 bytes for a Future[int]): a
-// future is the one allocation of a submission, and the garbage
-// collector's work per task grows with its size. Going from 64 to 48 bytes
-// took 7.5% off a task in the bench module's BenchmarkExecutor at -cpu 2,
-// and 10.6% in BenchmarkSubmitResult (6 interleaved runs of each). Two
-// fields do double duty to get there:
+// (with the lazily made done channel, and the executor), and its task, then
+// its error. It is kept small, and so is the future (32 bytes for a
+// Future[int], 24 for a Future[struct{}]): a future is the one allocation
+// of a submission, and the garbage collector's work per task grows with
+// its size. Going from 64 to 48 bytes took 7.5% off a task in the bench
+// module's BenchmarkExecutor at -cpu 2, and 10.6% in BenchmarkSubmitResult;
+// from 48 to 32 bytes took 15% off the first and 18.5% off the second
+// (10 interleaved runs of each, at -cpu 2). Two fields do double duty to
+// get there:
 //
 //   - lis starts as the executor's shared placeholder (see
 //     Executor.noListeners), which carries the executor and registers
 //     nothing; the first listener replaces it with the future's own
 //     listeners, which carry the executor on. So the executor a
 //     cancellation is counted in costs the future no field of its own.
-//   - err holds, until an Executor.Go task runs, the task itself (a
-//     goFunc; see Future.fn). Every reader of err loads a finished state
-//     first, and every way to a finished state writes err, so no reader
-//     ever sees the task there.
+//   - x holds, until the task runs, the task itself: the one pointer a Go
+//     func value is (see taskPointer). Once the future is finished it
+//     holds nil or the *errBox of its error, so a future whose task
+//     succeeded spends 8 bytes on its error instead of an interface's 16,
+//     and one that failed costs an allocation more. Every reader of the
+//     error loads a finished state first, and every way to a finished
+//     state writes x, so no reader ever sees the task there; a cancel
+//     clears it.
 type core struct {
-	state     atomic.Uint32  // written only by winning CompareAndSwaps (see the constants) and the final Store of the winner
-	listening atomic.Bool    // set, under lis.mu, before a listener is registered; read by notify
-	lis       unsafe.Pointer // *listeners, atomic once shared (loadLis, casLis): nil (a Promise's), the executor's placeholder, or the future's own, replaced once, by the first listener, before it sets listening
-	err       error          // the task's error, written by the winner before the final state is stored and read after loading stateFinished; before that, a Go task's function
+	state atomic.Uint32  // written only by winning CompareAndSwaps (see the constants) and the final Store of the winner
+	flags uint32         // flagGoTask, written before the future is shared, and flagListening, set atomically (atomic.OrUint32) under lis.mu before a listener is registered and read by notify
+	lis   unsafe.Pointer // *listeners, atomic once shared (loadLis, casLis): nil (a Promise's), the executor's placeholder, or the future's own, replaced once, by the first listener, before it sets flagListening
+	x     unsafe.Pointer // the task until it runs (nil for a Promise's future), then nil or *errBox: written by the winner before the final state is stored and read after loading stateFinished
 }
+
+// The bits of core.flags. They share one word so that the core is 24
+// bytes: an atomic.Bool is 4 bytes, and a bool beside it would push lis to
+// the next 8.
+const (
+	flagListening uint32 = 1 << iota // a listener may be registered
+	flagGoTask                       // x holds an Executor.Go task, else a Submit task or none
+)
+
+func (c *core) listening() bool { return atomic.LoadUint32(&c.flags)&flagListening != 0 }
+
+// errBox holds a finished future's error (see core).
+type errBox struct{ err error }
+
+// setErr sets the error of a future about to be finished; see core.
+func (c *core) setErr(err error) {
+	if err == nil {
+		c.x = nil
+		return
+	}
+	c.x = unsafe.Pointer(&errBox{err})
+}
+
+// error returns the error of a finished future; see core.
+func (c *core) error() error {
+	if c.x == nil {
+		return nil
+	}
+	return (*errBox)(c.x).err
+}
+
+// A Go func value is one pointer (to the function's code and closure), so
+// a task is kept in core.x as that pointer and turned back into a func of
+// its type when it runs. These two declarations stop the build where that
+// is not so.
+var (
+	_ [unsafe.Sizeof(func() {}) - unsafe.Sizeof(unsafe.Pointer(nil))]struct{}
+	_ [unsafe.Sizeof(unsafe.Pointer(nil)) - unsafe.Sizeof(func() {})]struct{}
+)
+
+// taskPointer returns the pointer the func value fn is.
+func taskPointer[F any](fn F) unsafe.Pointer { return *(*unsafe.Pointer)(unsafe.Pointer(&fn)) }
+
+// taskFunc returns the func value of type F that p is (see taskPointer).
+func taskFunc[F any](p unsafe.Pointer) F { return *(*F)(unsafe.Pointer(&p)) }
 
 // listeners are what waits on a future; most futures never have any, so
 // they live apart and keep the future small.
@@ -72,12 +123,6 @@ type listeners struct {
 	callbacks []func()
 	waiters   []waiter
 }
-
-// goFunc is an [Executor.Go] task, kept in core.err until it runs (see
-// core). It satisfies error only to fit there; it is never returned.
-type goFunc func(context.Context) error
-
-func (goFunc) Error() string { return "executor: a task, not an error" }
 
 // newCore returns the core of a future of e, with e's placeholder
 // listeners. It is set with a plain write, before the future is shared: an
@@ -131,16 +176,16 @@ type waiter struct {
 }
 
 // notify wakes everything listening once the final state is stored. The
-// listening flag and the state are both sequentially consistent atomics, so
-// either notify sees listening set, or the registrant (which sets listening
+// flags word and the state are both sequentially consistent atomics, so
+// either notify sees flagListening set, or the registrant (which sets it
 // before loading the state) sees the final state and does not register.
-// A registrant installs lis before it sets listening, so notify, having
+// A registrant installs lis before it sets the flag, so notify, having
 // seen the flag, finds lis; it takes lis.mu after the registrant released
 // it and so sees what was registered. Only the one winner of the final
 // state calls notify, and every later registrant sees that state.
 func (c *core) notify() {
 	schedpoint.Point("executor.future.notify")
-	if !c.listening.Load() {
+	if !c.listening() {
 		return
 	}
 	l := c.registered()
@@ -202,7 +247,7 @@ func (c *core) listen(register func(*listeners)) bool {
 	l := c.listeners()
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	c.listening.Store(true)
+	atomic.OrUint32(&c.flags, flagListening)
 	schedpoint.Point("executor.future.listen.afterFlag")
 	if isFinal(c.state.Load()) {
 		return false
@@ -253,9 +298,7 @@ func (c *core) cancel() bool {
 			return true
 		case statePending:
 			if c.state.CompareAndSwap(statePending, stateCancelled) {
-				if _, ok := c.err.(goFunc); ok {
-					c.err = nil // no stale reference to the callable
-				}
+				c.x = nil // no stale reference to the callable
 				if e := c.executor(); e != nil {
 					e.cancelled.Add(1)
 				}
@@ -296,9 +339,8 @@ func (c *core) removeWaiter(ch chan Waitable) {
 // every Result or Err that returns its outcome, before the close of Done's
 // channel, and before the done-callbacks run.
 type Future[T any] struct {
-	c   core
-	fn  func(context.Context) (T, error) // set by Submit (Go keeps its task in c.err); cleared by the worker once run
-	val T                                // written before the final state is stored
+	val T    // written before the final state is stored; first, since a zero-size last field would be padded
+	c   core // c.x holds the task until it runs
 }
 
 // Waitable is the interface every [Future] satisfies, whatever its T, so
@@ -324,27 +366,25 @@ func (f *Future[T]) futureCore() *core { return &f.c }
 // (see worker.drain), CallerRuns with Executor.runHere.
 func (f *Future[T]) run(ctx context.Context) (ran, failed bool) {
 	if !f.c.state.CompareAndSwap(statePending, stateRunning) {
-		f.fn = nil // cancelled in the queue: let go of the callable too
-		return false, false
+		return false, false // cancelled in the queue, which let go of the callable
 	}
-	// No stale reference to the callable once it ran. Only the field that
-	// is set is cleared, and a nil error is not stored over the nil there:
-	// fewer pointer writes, each a write barrier while the collector marks.
+	// No stale reference to the callable once it ran: x is cleared
+	// before the call, and a nil error is not stored over the nil there
+	// (one pointer write fewer, each a write barrier while the collector
+	// marks).
+	p := f.c.x
+	f.c.x = nil
 	var v T
 	var err error
-	if fn := f.fn; fn != nil {
-		f.fn = nil
-		schedpoint.Point("executor.future.running")
-		v, err = fn(ctx)
+	schedpoint.Point("executor.future.running")
+	if atomic.LoadUint32(&f.c.flags)&flagGoTask != 0 { // atomic: a listener may set flagListening meanwhile
+		err = taskFunc[func(context.Context) error](p)(ctx)
 	} else {
-		goFn := f.c.err.(goFunc)
-		f.c.err = nil
-		schedpoint.Point("executor.future.running")
-		err = goFn(ctx)
+		v, err = taskFunc[func(context.Context) (T, error)](p)(ctx)
 	}
 	f.val = v
 	if err != nil {
-		f.c.err = err
+		f.c.setErr(err)
 	}
 	f.c.state.Store(stateFinished)
 	f.c.notify()
@@ -360,9 +400,9 @@ func (f *Future[T]) run(ctx context.Context) (ran, failed bool) {
 // not run again.
 func (f *Future[T]) abort(err error) (failed bool) {
 	if !f.c.state.CompareAndSwap(stateRunning, stateSetting) {
-		return f.c.state.Load() == stateFinished && f.c.err != nil
+		return f.c.state.Load() == stateFinished && f.c.x != nil
 	}
-	f.c.err = err
+	f.c.setErr(err)
 	f.c.state.Store(stateFinished)
 	f.c.notify()
 	return true
@@ -374,8 +414,7 @@ func (f *Future[T]) fail(err error) bool {
 	if !f.c.state.CompareAndSwap(statePending, stateResolving) {
 		return false
 	}
-	f.fn = nil
-	f.c.err = err // over a Go task's function too
+	f.c.setErr(err) // over the task's function
 	f.c.state.Store(stateFinished)
 	if e := f.c.executor(); e != nil {
 		e.failedQueued.Add(1) // before the callbacks, which may not return
@@ -386,13 +425,9 @@ func (f *Future[T]) fail(err error) bool {
 
 // cancelQueued cancels a future taken out of the queue and reports whether
 // it ends cancelled, that is whether its task never started. Its caller
-// took it out of the queue, so no worker can run it: the callable can go.
-// (A Go task's, in c.err, went at the cancel.)
-func (f *Future[T]) cancelQueued() bool {
-	cancelled := f.c.cancel()
-	f.fn = nil
-	return cancelled
-}
+// took it out of the queue, so no worker can run it; the cancel lets go
+// of the callable.
+func (f *Future[T]) cancelQueued() bool { return f.c.cancel() }
 
 // runHere runs t in the submitting goroutine (CallerRuns) and counts its
 // outcome, turning a panic into the future's *PanicError. A runtime.Goexit
@@ -447,7 +482,7 @@ func (f *Future[T]) Result(ctx context.Context) (T, error) {
 		var zero T
 		return zero, ErrCancelled
 	}
-	return f.val, f.c.err
+	return f.val, f.c.error()
 }
 
 // Err is Result without the value.
@@ -517,8 +552,8 @@ func (f *Future[T]) String() string {
 	case stateCancelled:
 		st = "cancelled"
 	default:
-		if f.c.err != nil {
-			st = fmt.Sprintf("finished raised %T", f.c.err)
+		if err := f.c.error(); err != nil {
+			st = fmt.Sprintf("finished raised %T", err)
 		} else {
 			st = fmt.Sprintf("finished returned %T", any(f.val))
 		}
@@ -590,7 +625,8 @@ func (p *Promise[T]) set(v T, err error) error {
 		}
 	}
 	schedpoint.Point("executor.promise.claimed")
-	p.f.val, c.err = v, err
+	p.f.val = v
+	c.setErr(err)
 	c.state.Store(stateFinished)
 	c.notify()
 	return nil

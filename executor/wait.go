@@ -56,7 +56,7 @@ func dedupe(fs []Waitable) []Waitable {
 }
 
 // raised reports whether a final future finished with an error.
-func raised(c *core) bool { return c.state.Load() == stateFinished && c.err != nil }
+func raised(c *core) bool { return c.state.Load() == stateFinished && c.x != nil }
 
 // subscription listens on a set of futures: each one that becomes final is
 // sent once on ch, which has room for all of them.
