@@ -290,7 +290,8 @@ func TestGoexit(t *testing.T) {
 
 // TestNoStaleReferences is CPython's test_no_stale_references: once a task
 // ran, its future no longer holds the function (and what it captured).
-// Here also for Executor.Go tasks (kept in a field of their own), and for
+// Here also for Executor.Go tasks (kept, like Submit's, in the word that
+// later holds the error, but called as another type), and for
 // tasks that never ran: cancelled while queued and then reached by the
 // worker, or cancelled by ShutdownNow. It can fail: before cancelled
 // futures cleared their function, the two Submit cases of cancelling

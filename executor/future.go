@@ -56,15 +56,16 @@ var closedChan = func() chan struct{} { c := make(chan struct{}); close(c); retu
 //     func value is (see taskPointer). Once the future is finished it
 //     holds nil or the *errBox of its error, so a future whose task
 //     succeeded spends 8 bytes on its error instead of an interface's 16,
-//     and one that failed costs an allocation more. Every reader of the
-//     error loads a finished state first, and every way to a finished
-//     state writes x, so no reader ever sees the task there; a cancel
-//     clears it.
+//     and one that failed costs an allocation more. Every way out of
+//     pending clears or overwrites x (run before it calls the task,
+//     cancel, fail), abort and Promise.set write it, and every reader of
+//     the error loads stateFinished first, so no reader ever sees the task
+//     there.
 type core struct {
 	state atomic.Uint32  // written only by winning CompareAndSwaps (see the constants) and the final Store of the winner
 	flags uint32         // flagGoTask, written before the future is shared, and flagListening, set atomically (atomic.OrUint32) under lis.mu before a listener is registered and read by notify
 	lis   unsafe.Pointer // *listeners, atomic once shared (loadLis, casLis): nil (a Promise's), the executor's placeholder, or the future's own, replaced once, by the first listener, before it sets flagListening
-	x     unsafe.Pointer // the task until it runs (nil for a Promise's future), then nil or *errBox: written by the winner before the final state is stored and read after loading stateFinished
+	x     unsafe.Pointer // the task until it runs (nil for a Promise's future), cleared by run once it won stateRunning and by cancel once it stored stateCancelled; then nil or *errBox, written by the winner before the final state is stored and read after loading stateFinished
 }
 
 // The bits of core.flags. They share one word so that the core is 24
