@@ -91,33 +91,37 @@
 // # Memory per task
 //
 // At -cpu 2 a no-op task's cost is mostly memory. In the bench module's
-// BenchmarkExecutor a task took 135 ns at GOGC=400 against 220 ns at the
-// default GOGC=100, and the allocator, the garbage collector and the
+// BenchmarkExecutor a task (with a 48-byte future then) took 135 ns at
+// GOGC=400 against 220 ns at the default GOGC=100, and the allocator, the garbage collector and the
 // runtime's scavenger (returning the freed heap to the OS, which then
 // faults it back in) take over a third of the CPU profile. So the future
 // is kept small: 32 bytes for a Future[int] (see the core type for how),
 // and it is the only allocation of a submission. A task that fails
 // allocates its error's box too (16 bytes): the error is kept behind a
 // pointer, in the word that held the task, so that a task that succeeds
-// does not pay for an interface's two words. The same runs vary with
-// the machine's moment: two -count 8 runs 45 minutes apart gave a median of
-// 229 and 211 ns a task at -cpu 2, and single runs went from 128 to 245.
+// does not pay for an interface's two words. Going from 48 to 32 bytes
+// took a task from 223 to 190 ns in BenchmarkExecutor and from 182 to 148
+// ns in BenchmarkSubmitResult (-cpu 2, 10 interleaved runs each). The same
+// runs vary with the machine's moment: with 48-byte futures, two -count 8
+// runs 45 minutes apart gave a median of 229 and 211 ns a task at -cpu 2,
+// and single runs went from 128 to 245.
 //
 // At -cpu 2 the submitter is the bottleneck. BenchmarkSubmitResult reports
-// its two loops apart: Submit took 156 to 159 ns a task while the workers
-// ran the tasks, Result 23 to 26 ns (4 runs; at -cpu 1, 67 to 74 and 50 to
-// 53). BenchmarkSubmitBehindBusyWorkers runs the same Submit loop with
-// every worker held in a task: 97 to 101 ns (67 to 70 at -cpu 1). So the
-// running workers add about 57 ns to each submission, and that is not lock
-// waiting: a block profile of BenchmarkSubmitResult shows the submitter
-// blocked for about 3% of the run (0.07 s of 3.3 s on mu). Less than
-// half of it is the collector: at GOGC=400 the gap was still about 35 ns
-// (97 to 104 against 65 to 66 ns, 3 runs). What is left is the two CPUs sharing memory: the queue's
-// slots and the futures are written on both sides. A submit path without mu (a
-// lock-free list of tasks) would take out at most mu's two locked
-// instructions of those 57 ns, and its link would take a Future[int] from
-// the 32- to the 48-byte size class; it was not built. (Those figures were
-// taken with 48-byte futures.)
+// its two loops apart (these figures are with 48-byte futures; with 32-byte
+// ones Submit took 107 ns and Result 26, -count 6): Submit took 156 to 159
+// ns a task while the workers ran the tasks, Result 23 to 26 ns (4 runs; at
+// -cpu 1, 67 to 74 and 50 to 53). BenchmarkSubmitBehindBusyWorkers runs the
+// same Submit loop with every worker held in a task: 97 to 101 ns (67 to 70
+// at -cpu 1). So the running workers add about 57 ns to each submission, and
+// that is not lock waiting: a block profile of BenchmarkSubmitResult shows
+// the submitter blocked for about 3% of the run (0.07 s of 3.3 s on mu).
+// Less than half of it is the collector: at GOGC=400 the gap was still about
+// 35 ns (97 to 104 against 65 to 66 ns, 3 runs). What is left is the two
+// CPUs sharing memory: the queue's slots and the futures are written on both
+// sides. A submit path without mu (a lock-free list of tasks) would take out
+// at most mu's two locked instructions of those 57 ns, and its link would
+// take a Future[int] from the 32- to the 48-byte size class; it was not
+// built. (Those figures were taken with 48-byte futures.)
 //
 // Fewer workers would be faster for such tasks: on 2 CPUs the same
 // benchmark with MaxWorkers 2 instead of the default 6 took 118 to 149 ns a
