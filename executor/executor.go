@@ -24,7 +24,8 @@ const (
 //
 // The zero value is not usable: use [New]. An Executor must not be copied.
 // All methods are safe for concurrent use, including from tasks and
-// done-callbacks (but Shutdown with Wait from a task waits for itself).
+// done-callbacks (but Shutdown with Wait from a task waits for itself until
+// its ctx ends).
 //
 // Memory model: a successful Submit happens before its task starts; the end
 // of every worker, and the final state of every future that was queued,

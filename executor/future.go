@@ -259,19 +259,33 @@ func (c *core) listen(register func(*listeners)) bool {
 
 func (c *core) doneChan() <-chan struct{} {
 	if isFinal(c.state.Load()) {
-		return closedChan
+		return c.finalDone()
 	}
 	var ch chan struct{}
-	c.listen(func(l *listeners) {
+	if !c.listen(func(l *listeners) {
 		if l.done == nil {
 			l.done = make(chan struct{})
 		}
 		ch = l.done
-	})
-	if ch == nil {
-		return closedChan
+	}) {
+		return c.finalDone()
 	}
 	return ch
+}
+
+// finalDone is Done of a final future: the channel an earlier Done made
+// (closed by notify, or about to be), so that every call returns the same
+// channel, as context's Done does; else the shared closed channel.
+func (c *core) finalDone() <-chan struct{} {
+	if l := c.registered(); l != nil {
+		l.mu.Lock()
+		ch := l.done
+		l.mu.Unlock()
+		if ch != nil {
+			return ch
+		}
+	}
+	return closedChan
 }
 
 // wait blocks until the future is final or ctx ends.
@@ -493,7 +507,9 @@ func (f *Future[T]) Err(ctx context.Context) error {
 }
 
 // Done returns a channel closed when the future reaches its final state.
-// The channel is made on the first call that finds the future not final.
+// The channel is made on the first call that finds the future not final,
+// and every later call returns it; a future final before any call returns
+// a shared closed channel.
 func (f *Future[T]) Done() <-chan struct{} { return f.c.doneChan() }
 
 // Cancel cancels the future if it is pending. It reports true if the future

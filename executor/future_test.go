@@ -316,3 +316,27 @@ func TestPromiseSetWhilePendingNeverRunning(t *testing.T) {
 		}
 	}
 }
+
+// TestDoneSameChannel: Done returns the same channel before and after the
+// future becomes final, as context's Done does, so it can key a map or be
+// told apart in a select. It failed when a final future's Done returned a
+// shared closed channel instead of the one made while it was pending.
+func TestDoneSameChannel(t *testing.T) {
+	t.Parallel()
+	p := executor.NewPromise[int]()
+	before := p.Future().Done()
+	if err := p.SetResult(1); err != nil {
+		t.Fatal(err)
+	}
+	if after := p.Future().Done(); after != before {
+		t.Fatalf("got %v once final, want the channel Done returned while pending, %v", after, before)
+	}
+	<-before // closed
+	q := executor.NewPromise[int]()
+	if err := q.SetResult(1); err != nil {
+		t.Fatal(err)
+	}
+	if first, second := q.Future().Done(), q.Future().Done(); first != second {
+		t.Fatal("two Done calls on a future final from the start returned two channels")
+	}
+}

@@ -113,7 +113,9 @@ func WithInitializer(fn func(context.Context) error) Option {
 
 // WithQueueSize bounds the tasks waiting for a worker to n (n greater than
 // 0); what happens beyond is set by [WithRejection]. The default is an
-// unbounded queue.
+// unbounded queue. A future cancelled while queued keeps its place until a
+// worker reaches it and drops it, as in Java's ThreadPoolExecutor (where
+// purge removes them sooner), so it counts against n.
 func WithQueueSize(n int) Option {
 	return optionFunc(func(c *config) error {
 		if n <= 0 {

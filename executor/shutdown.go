@@ -23,8 +23,10 @@ type ShutdownOptions struct {
 // runtime.Goexit: see the package doc). With opts.Wait it returns when every
 // worker goroutine ended, or context.Cause(ctx) when ctx ends first.
 // Shutdown is idempotent: later calls cancel and wait as asked. Called with
-// Wait from one of the executor's own tasks or done-callbacks it waits for
-// itself until ctx ends, as CPython's join of the current thread would.
+// Wait from one of the executor's own tasks, or from a done-callback that
+// one of its workers runs, it waits for itself until ctx ends, and so
+// forever with a ctx that never ends (CPython raises RuntimeError, "cannot
+// join current thread"): give it a ctx with a deadline there.
 func (e *Executor) Shutdown(ctx context.Context, opts ShutdownOptions) error {
 	var queued rings
 	e.mu.Lock()

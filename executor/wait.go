@@ -88,10 +88,12 @@ func (s *subscription) cancel() {
 
 // Wait waits until the futures satisfy mode (see [WaitMode]) or ctx ends,
 // and returns those final and those not; a future given twice counts once.
-// When ctx ends first it returns the sets at that moment, every future
-// that became final before ctx ended among the done ones, and
-// context.Cause(ctx), or a nil error if those futures satisfy mode after
-// all. Like CPython's wait, it returns at once when the condition already
+// Every future found final as Wait returns is among the done ones, also
+// one that became final after mode was satisfied (as in CPython, where
+// every future that finished before the waiter was removed is done). When
+// ctx ends first it returns the sets at that moment and
+// context.Cause(ctx), or a nil error if the done futures satisfy mode
+// after all. Like CPython's wait, it returns at once when the condition already
 // holds, and so at once for no futures, whatever the mode. It panics for a
 // mode that is none of the three (CPython raises ValueError).
 func Wait(ctx context.Context, fs []Waitable, mode WaitMode) (done, notDone []Waitable, err error) {
@@ -103,15 +105,22 @@ func Wait(ctx context.Context, fs []Waitable, mode WaitMode) (done, notDone []Wa
 	defer s.cancel()
 	done = final
 	got := make(map[Waitable]bool, len(s.pending))
+	anyRaised := false
+	add := func(f Waitable) {
+		got[f] = true
+		done = append(done, f)
+		anyRaised = anyRaised || raised(f.futureCore())
+	}
+	for _, f := range final {
+		anyRaised = anyRaised || raised(f.futureCore())
+	}
 	satisfied := func() bool {
 		switch mode {
 		case FirstCompleted:
 			return len(done) > 0 || len(fs) == 0
 		case FirstException:
-			for _, f := range done {
-				if raised(f.futureCore()) {
-					return true
-				}
+			if anyRaised {
+				return true
 			}
 		}
 		return len(done) == len(fs)
@@ -119,25 +128,24 @@ func Wait(ctx context.Context, fs []Waitable, mode WaitMode) (done, notDone []Wa
 	for !satisfied() {
 		select {
 		case f := <-s.ch:
-			got[f] = true
-			done = append(done, f)
+			add(f)
 		case <-ctx.Done():
-			// A future final before ctx ended may not have been sent on
-			// ch yet (its notify runs after the state is stored), or sent
-			// and not read (select picks at random): go by the state.
-			for _, f := range s.pending {
-				if !got[f] && isFinal(f.futureCore().state.Load()) {
-					got[f] = true
-					done = append(done, f)
-				}
-			}
-			if !satisfied() {
-				err = context.Cause(ctx)
-			}
 			goto out
 		}
 	}
 out:
+	// A future final by now may not have been sent on ch yet (its notify
+	// runs after the state is stored), or sent and not read: go by the
+	// state, as CPython counts every future finished before its waiter
+	// was removed.
+	for _, f := range s.pending {
+		if !got[f] && isFinal(f.futureCore().state.Load()) {
+			add(f)
+		}
+	}
+	if !satisfied() {
+		err = context.Cause(ctx)
+	}
 	for _, f := range s.pending {
 		if !got[f] {
 			notDone = append(notDone, f)

@@ -3,6 +3,7 @@ package executor_test
 import (
 	"context"
 	"errors"
+	"runtime"
 	"slices"
 	"testing"
 	"time"
@@ -364,5 +365,36 @@ func TestAsCompletedMessageCountsDuplicatesOnce(t *testing.T) {
 	}
 	if last == nil || last.Error() != "1 (of 2) futures unfinished" {
 		t.Fatalf("got %v, want %q", last, "1 (of 2) futures unfinished")
+	}
+}
+
+// TestWaitCountsEveryFinalFuture: two futures become final one right after
+// the other while Wait(FirstCompleted) waits; both are done, as in
+// CPython, where every future finished before the waiter is removed is.
+// With one P, the second is set before Wait's goroutine runs again. It
+// failed when Wait returned as soon as the first notice satisfied the
+// mode: "notDone holds <Future ... state=finished returned int>".
+// Not parallel: it changes GOMAXPROCS.
+func TestWaitCountsEveryFinalFuture(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	for i := range 50 {
+		a, b := executor.NewPromise[int](), executor.NewPromise[int]()
+		type sets struct{ done, notDone []executor.Waitable }
+		ch := make(chan sets)
+		go func() {
+			done, notDone, _ := executor.Wait(testCtx(t), []executor.Waitable{a.Future(), b.Future()}, executor.FirstCompleted)
+			ch <- sets{done, notDone}
+		}()
+		time.Sleep(time.Millisecond) // Wait subscribes and blocks, most of the time
+		if err := a.SetResult(1); err != nil {
+			t.Fatal(err)
+		}
+		if err := b.SetResult(2); err != nil {
+			t.Fatal(err)
+		}
+		r := <-ch
+		if len(r.done) != 2 || len(r.notDone) != 0 {
+			t.Fatalf("round %d: got done %v, not done %v; want both done", i, r.done, r.notDone)
+		}
 	}
 }
