@@ -125,15 +125,15 @@ func Wait(ctx context.Context, fs []Waitable, mode WaitMode) (done, notDone []Wa
 		}
 		return len(done) == len(fs)
 	}
+waiting:
 	for !satisfied() {
 		select {
 		case f := <-s.ch:
 			add(f)
 		case <-ctx.Done():
-			goto out
+			break waiting
 		}
 	}
-out:
 	// A future final by now may not have been sent on ch yet (its notify
 	// runs after the state is stored), or sent and not read: go by the
 	// state, as CPython counts every future finished before its waiter
