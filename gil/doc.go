@@ -71,6 +71,12 @@
 // So a SHUTTING_DOWN thread never returns from Acquire holding the lock
 // (the flag is set before any thread is marked).
 //
+// A non-daemon thread is never stopped, but one still running once the
+// runtime finalizes (Finalize gave up waiting for it) gets ErrFinalizing
+// from Acquire. If it holds the lock it keeps it: its Yield returns nil
+// without dropping it, since it could not take it back and every other
+// thread's Acquire fails or parks by then, and its Release works.
+//
 // No thread state is used after its release, although Acquire and Release
 // never touch it: Finalize releases a daemon's state only after asking this
 // lock (the probe registered by [New]) whether the daemon holds it, and a

@@ -148,23 +148,20 @@ func TestStragglerGetsError(t *testing.T) {
 	}
 }
 
-// A non-daemon that Finalize gave up on while it held the lock, and that
-// calls Acquire again, panics as it would before finalization, instead of
-// getting ErrFinalizing while it still holds the lock.
-func TestStragglerAcquireTwicePanics(t *testing.T) {
-	t.Parallel()
-	rt := lifecycle.New()
-	l := gil.New(rt)
-	holding, finalized := make(chan struct{}), make(chan struct{})
-	msg := make(chan string, 1)
+// straggle starts a non-daemon thread that takes l, has Finalize give up
+// waiting for it (a JoinError after 10 ms), then runs then in that thread,
+// still holding l, and returns once then returned.
+func straggle(t *testing.T, rt *lifecycle.Runtime, l *gil.Lock, then func(th *lifecycle.Thread)) {
+	t.Helper()
+	holding, finalized, done := make(chan struct{}), make(chan struct{}), make(chan struct{})
 	if err := rt.Go("straggler", func(th *lifecycle.Thread) {
+		defer close(done)
 		if err := l.Acquire(th); err != nil {
 			panic(err)
 		}
 		close(holding)
 		<-finalized
-		msg <- panicMessage(func() { _ = l.Acquire(th) })
-		l.Release(th)
+		then(th)
 	}); err != nil {
 		t.Fatal(err)
 	}
@@ -176,8 +173,23 @@ func TestStragglerAcquireTwicePanics(t *testing.T) {
 		t.Fatalf("got %v, want a JoinError", err)
 	}
 	close(finalized)
-	if got, want := <-msg, `gil: Acquire by thread "straggler" that already holds the lock`; got != want {
-		t.Errorf("got panic %q, want %q", got, want)
+	<-done
+}
+
+// A non-daemon that Finalize gave up on while it held the lock, and that
+// calls Acquire again, panics as it would before finalization, instead of
+// getting ErrFinalizing while it still holds the lock.
+func TestStragglerAcquireTwicePanics(t *testing.T) {
+	t.Parallel()
+	rt := lifecycle.New()
+	l := gil.New(rt)
+	var msg string
+	straggle(t, rt, l, func(th *lifecycle.Thread) {
+		msg = panicMessage(func() { _ = l.Acquire(th) })
+		l.Release(th)
+	})
+	if want := `gil: Acquire by thread "straggler" that already holds the lock`; msg != want {
+		t.Errorf("got panic %q, want %q", msg, want)
 	}
 	if err := rt.Reap(context.Background()); err != nil {
 		t.Fatal(err)
@@ -338,5 +350,33 @@ func TestDeferredYieldAfterStop(t *testing.T) {
 	}
 	if h := l.Holder(); h != nil {
 		t.Errorf("got holder %q, want none", h.Name())
+	}
+}
+
+// TestStragglerYieldKeepsLock: a non-daemon thread that Finalize gave up
+// waiting for while it held the lock keeps it through Yield, so the usual
+// deferred Release works. It failed when Yield dropped the lock whenever
+// the runtime was finalizing: the re-Acquire returned ErrFinalizing and
+// the Release then panicked ("... that does not hold the lock"), which
+// ends the program from a goroutine.
+func TestStragglerYieldKeepsLock(t *testing.T) {
+	t.Parallel()
+	rt := lifecycle.New()
+	l := gil.New(rt)
+	var (
+		yieldErr error
+		held     bool
+		panicMsg string
+	)
+	straggle(t, rt, l, func(th *lifecycle.Thread) {
+		yieldErr = l.Yield(th)
+		held = l.Holder() == th
+		panicMsg = panicMessage(func() { l.Release(th) })
+	})
+	if yieldErr != nil || !held || panicMsg != "no panic" {
+		t.Errorf("straggler's Yield: err %v, still holder %v, then Release panicked %q; want nil, true, no panic", yieldErr, held, panicMsg)
+	}
+	if err := rt.Reap(context.Background()); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -283,7 +283,9 @@ func (l *Lock) releaseNotHeld(t *lifecycle.Thread) {
 // Yield is the eval loop's check: when a waiter asked for a drop (or t must
 // exit), t gives the lock to the longest waiter and queues behind it, so it
 // cannot take the lock back before another thread took it. Otherwise it
-// costs three plain atomic loads. Yield may stop t as Acquire does, and returns
+// costs three plain atomic loads. A non-daemon thread still running once
+// the runtime is finalizing (Finalize gave up waiting for it) keeps the
+// lock: Yield returns nil, and its Release still works. Yield may stop t as Acquire does, and returns
 // Acquire's error. It panics if t is nil, a thread of another runtime, or
 // does not hold the lock, whether or not a drop was asked. A thread stopped
 // by finalization ([lifecycle.Thread.Stopped]) is excused, as in Release: its
@@ -296,6 +298,13 @@ func (l *Lock) Yield(t *lifecycle.Thread) error {
 		return l.yieldNotHeld(t)
 	}
 	if !l.dropRequest.Load() && !l.rt.Finalizing() {
+		return nil
+	}
+	if !t.Daemon() && l.rt.Finalizing() {
+		// A non-daemon thread still running after Finalize gave up on
+		// it keeps the lock: its own Acquire would fail (ErrFinalizing),
+		// leaving it without the lock its deferred Release expects, and
+		// every other thread's Acquire fails or parks now anyway.
 		return nil
 	}
 	l.unlock(t)

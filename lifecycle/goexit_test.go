@@ -3,6 +3,7 @@ package lifecycle_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"runtime"
@@ -165,6 +166,43 @@ func TestRunWithMainGoexit(t *testing.T) {
 	case <-time.After(20 * time.Second):
 		t.Fatal("RunWith still running 20 s after main called runtime.Goexit")
 	}
+	if err := rt.Reap(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestGoexitInBeforeJoinHookStillJoins: a BeforeJoin hook that calls
+// runtime.Goexit does not skip the join: Finalize's result is published
+// only once the non-daemon goroutines ended, as CPython waits for its
+// non-daemon threads. It failed when the Goexit path went straight to
+// finishing: "Finalize returned ... while non-daemon "worker" still runs".
+func TestGoexitInBeforeJoinHookStillJoins(t *testing.T) {
+	t.Parallel()
+	rt := lifecycle.New()
+	release, ended := make(chan struct{}), make(chan struct{})
+	if err := rt.Go("worker", func(*lifecycle.Thread) {
+		<-release
+		time.Sleep(10 * time.Millisecond)
+		close(ended)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := rt.BeforeJoin(func(context.Context) error { close(release); runtime.Goexit(); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() { defer close(done); _ = rt.Finalize(context.Background()) }()
+	<-done
+	err := rt.Finalize(context.Background())
+	select {
+	case <-ended:
+	default:
+		t.Errorf("Finalize returned %v while non-daemon %q still runs: the join was skipped", err, "worker")
+	}
+	if !strings.Contains(fmt.Sprint(err), "BeforeJoin hook 0 called runtime.Goexit") {
+		t.Errorf("got %v, want the error to name the hook that called runtime.Goexit", err)
+	}
+	<-ended
 	if err := rt.Reap(context.Background()); err != nil {
 		t.Fatal(err)
 	}

@@ -40,7 +40,7 @@ type Runtime struct {
 	byID       map[uint64]*Thread                   // every running thread, by ID
 	lastID     uint64                               // the last ID given
 	atExit     []*hook                              // in registration order
-	beforeJoin []*hook                              // in registration order; nil entries unregistered
+	beforeJoin []*hook                              // in registration order; an unregistered one is removed
 	onStop     []func(*Thread)                      // in registration order
 	locks      atomic.Pointer[[]func(*Thread) bool] // holder probes of registered locks; replaced (never changed) under mu
 	finErr     error                                // Finalize's result, once finDone is closed
@@ -141,8 +141,12 @@ func (r *Runtime) run(t *Thread, set map[*Thread]struct{}, fn func(*Thread)) {
 
 // AtExit registers fn to run during Finalize, after every non-daemon
 // goroutine ended; hooks run last-in first-out with Finalize's context. It
-// returns [ErrFinalizing] once Finalize has begun. fn must not call
-// Finalize (see [Runtime.Finalize]).
+// returns [ErrFinalizing] once Finalize has begun, also to a non-daemon
+// goroutine that Finalize is waiting for (CPython's atexit.register still
+// accepts a hook then). fn must not call Finalize (see [Runtime.Finalize]).
+// Hooks have no [Thread], so they cannot take a lock such as a gil.Lock
+// that needs one: state that daemon goroutines touch under such a lock must
+// be guarded some other way until the daemons stop (Finalize's step 5).
 func (r *Runtime) AtExit(fn func(context.Context) error) error {
 	if fn == nil {
 		panic("lifecycle: nil AtExit hook")
@@ -280,7 +284,8 @@ func (r *Runtime) Stopped() int { return int(r.stopped.Load()) }
 // goroutine the runtime started has ended, or ctx ends. It is meant for
 // tests and for programs that go on after finalizing a runtime of their own;
 // a program that exits after [Run] never needs it. It panics if Finalize has
-// not finished.
+// not finished. It must not be called from a goroutine r started, which it
+// would wait for until ctx ends.
 func (r *Runtime) Reap(ctx context.Context) error {
 	select {
 	case <-r.finDone:
