@@ -92,18 +92,18 @@
 //
 // At -cpu 2 a no-op task's cost is mostly memory. In the bench module's
 // BenchmarkExecutor a task (with a 48-byte future then) took 135 ns at
-// GOGC=400 against 220 ns at the default GOGC=100, and the allocator, the garbage collector and the
-// runtime's scavenger (returning the freed heap to the OS, which then
-// faults it back in) take over a third of the CPU profile. So the future
-// is kept small: 32 bytes for a Future[int] (see the core type for how),
-// and it is the only allocation of a submission. A task that fails
-// allocates its error's box too (16 bytes): the error is kept behind a
-// pointer, in the word that held the task, so that a task that succeeds
-// does not pay for an interface's two words. Going from 48 to 32 bytes
-// took a task from 223 to 190 ns in BenchmarkExecutor and from 182 to 148
-// ns in BenchmarkSubmitResult (-cpu 2, 10 interleaved runs each). The same
-// runs vary with the machine's moment: with 48-byte futures, two -count 8
-// runs 45 minutes apart gave a median of 229 and 211 ns a task at -cpu 2,
+// GOGC=400 against 220 ns at the default GOGC=100, and the allocator, the
+// garbage collector and the runtime's scavenger (returning the freed heap to
+// the OS, which then faults it back in) take over a third of the CPU
+// profile. So the future is kept small: 32 bytes for a Future[int] (see the
+// core type for how), and it is the only allocation of a submission. A task
+// that fails allocates its error's box too (16 bytes): the error is kept
+// behind a pointer, in the word that held the task, so that a task that
+// succeeds does not pay for an interface's two words. Going from 48 to 32
+// bytes took a task from 223 to 190 ns in BenchmarkExecutor and from 182 to
+// 148 ns in BenchmarkSubmitResult (-cpu 2, 10 interleaved runs each). The
+// same runs vary with the machine's moment: with 48-byte futures, two -count
+// 8 runs 45 minutes apart gave a median of 229 and 211 ns a task at -cpu 2,
 // and single runs went from 128 to 245.
 //
 // At -cpu 2 the submitter is the bottleneck. BenchmarkSubmitResult reports

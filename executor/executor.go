@@ -351,16 +351,15 @@ func (e *Executor) takeAllLocked() rings {
 	return rings{e.out.take(), e.in.take()}
 }
 
-// dispatchLocked makes sure a worker will take the task just queued: an
-// idle worker first (CPython gh-102024), else a new one below maxWorkers,
-// else a busy worker will get to it. It counts out by outLen, an upper
-// bound, without taking takeMu. The bound counts worker goroutines,
-// not only those taking tasks: a goroutine that gave up its place still
-// counts until its last step, which takes a task left unclaimed (see
-// rejoinOrExit), so there are never more than maxWorkers workers (after
-// that step a goroutine only returns). It
-// fails only if the runtime refuses a new worker while no goroutine is
-// alive.
+// dispatchLocked makes sure a worker will take the task just queued: an idle
+// worker first (CPython gh-102024), else a new one below maxWorkers, else a
+// busy worker will get to it. It counts out by outLen, an upper bound,
+// without taking takeMu. The bound counts worker goroutines, not only those
+// taking tasks: a goroutine that gave up its place still counts until its
+// last step, which takes a task left unclaimed (see rejoinOrExit), so there
+// are never more than maxWorkers workers (after that step a goroutine only
+// returns). It fails only if the runtime refuses a new worker while no
+// goroutine is alive.
 func (e *Executor) dispatchLocked() error {
 	if len(e.idle) == 0 && e.alive >= e.cfg.maxWorkers {
 		return nil // saturated: a busy worker will get to it

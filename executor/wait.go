@@ -88,14 +88,14 @@ func (s *subscription) cancel() {
 
 // Wait waits until the futures satisfy mode (see [WaitMode]) or ctx ends,
 // and returns those final and those not; a future given twice counts once.
-// Every future found final as Wait returns is among the done ones, also
-// one that became final after mode was satisfied (as in CPython, where
-// every future that finished before the waiter was removed is done). When
-// ctx ends first it returns the sets at that moment and
-// context.Cause(ctx), or a nil error if the done futures satisfy mode
-// after all. Like CPython's wait, it returns at once when the condition already
-// holds, and so at once for no futures, whatever the mode. It panics for a
-// mode that is none of the three (CPython raises ValueError).
+// Every future found final as Wait returns is among the done ones, also one
+// that became final after mode was satisfied (as in CPython, where every
+// future that finished before the waiter was removed is done). When ctx ends
+// first it returns the sets at that moment and context.Cause(ctx), or a nil
+// error if the done futures satisfy mode after all. Like CPython's wait, it
+// returns at once when the condition already holds, and so at once for no
+// futures, whatever the mode. It panics for a mode that is none of the three
+// (CPython raises ValueError).
 func Wait(ctx context.Context, fs []Waitable, mode WaitMode) (done, notDone []Waitable, err error) {
 	if mode < AllCompleted || mode > FirstException {
 		panic(fmt.Sprintf("executor: Wait with an invalid mode, %v", mode))

@@ -283,14 +283,15 @@ func (l *Lock) releaseNotHeld(t *lifecycle.Thread) {
 // Yield is the eval loop's check: when a waiter asked for a drop (or t must
 // exit), t gives the lock to the longest waiter and queues behind it, so it
 // cannot take the lock back before another thread took it. Otherwise it
-// costs three plain atomic loads. A non-daemon thread still running once
-// the runtime is finalizing (Finalize gave up waiting for it) keeps the
-// lock: Yield returns nil, and its Release still works. Yield may stop t as Acquire does, and returns
-// Acquire's error. It panics if t is nil, a thread of another runtime, or
-// does not hold the lock, whether or not a drop was asked. A thread stopped
-// by finalization ([lifecycle.Thread.Stopped]) is excused, as in Release: its
-// stop gave the lock back, and a Yield in a deferred call run when the
-// runtime is reaped stops it again, as Acquire would.
+// costs three plain atomic loads. A non-daemon thread still running once the
+// runtime is finalizing (Finalize gave up waiting for it) keeps the lock:
+// Yield returns nil, and its Release still works. Yield may stop t as
+// Acquire does, and returns Acquire's error. It panics if t is nil, a thread
+// of another runtime, or does not hold the lock, whether or not a drop was
+// asked. A thread stopped by finalization ([lifecycle.Thread.Stopped]) is
+// excused, as in Release: its stop gave the lock back, and a Yield in a
+// deferred call run when the runtime is reaped stops it again, as Acquire
+// would.
 func (l *Lock) Yield(t *lifecycle.Thread) error {
 	// The holder first, whatever is asked: only t's own goroutine makes t
 	// the holder or stops it being one, so the test is stable.

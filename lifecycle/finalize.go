@@ -43,16 +43,15 @@ func (e *JoinError) Unwrap() error { return e.Err }
 //
 // Steps 5 to 7 run on the JoinError path too, so daemons stop either way,
 // and when a hook calls runtime.Goexit: Goexit ends the calling goroutine
-// whatever Finalize does, so the hooks after that one are not run, but
-// step 3 (if that hook was a BeforeJoin hook) and steps 5 to 7 still run
-// on the way out, and Finalize's result, seen by any other call, joins the
-// errors of the hooks that ran (and of the join) with one naming that
-// hook. Finalize is idempotent: the first call runs it; any other call
-// waits for it and returns the same result, or the cause of its own ctx if
-// that ends first. Finalize must not be called from a non-daemon goroutine
-// of r, which it would wait for until ctx ends (then it returns a
-// JoinError naming the caller, and the AtExit hooks do not run), nor from
-// an AtExit or BeforeJoin
+// whatever Finalize does, so the hooks after that one are not run, but step
+// 3 (if that hook was a BeforeJoin hook) and steps 5 to 7 still run on the
+// way out, and Finalize's result, seen by any other call, joins the errors
+// of the hooks that ran (and of the join) with one naming that hook.
+// Finalize is idempotent: the first call runs it; any other call waits for
+// it and returns the same result, or the cause of its own ctx if that ends
+// first. Finalize must not be called from a non-daemon goroutine of r, which
+// it would wait for until ctx ends (then it returns a JoinError naming the
+// caller, and the AtExit hooks do not run), nor from an AtExit or BeforeJoin
 // hook: such a call waits for the Finalize that runs the hook, that is for
 // itself, until its ctx ends (forever if ctx never ends), and then returns
 // ctx's cause.
