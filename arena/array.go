@@ -18,6 +18,7 @@ import (
 // fine, and rows may be written by different goroutines as any slices may.
 // Release synchronizes before the NewArray that gets the same blocks.
 type Array struct {
+	_        noCopy // go vet reports copies: a one-block Array's blocks point into its own one
 	arena    *Arena
 	blocks   []*Block // nil once released
 	one      [1]*Block
@@ -54,9 +55,7 @@ func (a *Arena) newArray(lines, linesize int, zero bool) (*Array, error) {
 	r := &Array{arena: a, lines: lines, linesize: linesize, align: align}
 	home, s := a.local()
 	if lines == 0 || linesize == 0 {
-		s.mu.Lock()
-		s.c.newCount++
-		s.mu.Unlock()
+		s.countNew()
 		r.blocks = r.one[:0]
 		return r, nil
 	}
@@ -88,7 +87,11 @@ func (a *Arena) newArray(lines, linesize int, zero bool) (*Array, error) {
 	}
 	total := int64(full)*int64(nblocks-1) + int64(last)
 	// The cap first: a request above it fails here, before any memory.
+	// From here on every request counts in NewCount, as Pillow counts
+	// new_count before it allocates: a failure counts here, a success (and
+	// a failure while readying blocks) below, under the lock taken anyway.
 	if err := a.reserve(total); err != nil {
+		s.countNew()
 		return nil, err
 	}
 	if nblocks == 1 {
@@ -97,6 +100,7 @@ func (a *Arena) newArray(lines, linesize int, zero bool) (*Array, error) {
 		r.blocks = blocks
 	} else {
 		a.unreserve(total)
+		s.countNew()
 		return nil, fmt.Errorf("arena: NewArray(%d, %d): image too large: %w", lines, linesize, err)
 	}
 

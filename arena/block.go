@@ -64,7 +64,8 @@ var _ = [1]struct{}{}[unsafe.Sizeof(Block{})-128]
 // Put.
 func (b *Block) Bytes() []byte { return b.buf[:b.n:b.n] }
 
-// noCopy makes go vet's copylocks check report copies of a Block.
+// noCopy makes go vet's copylocks check report copies of a Block or an
+// Array.
 type noCopy struct{}
 
 func (*noCopy) Lock()   {}

@@ -108,9 +108,10 @@ func checkBlocksMax(n int) error {
 }
 
 // ParseSize reads a count or size the way Pillow reads PILLOW_BLOCK_SIZE and
-// friends: a decimal integer with an optional sign, optionally followed by
-// the unit suffix k (×1024) or m (×1024×1024), case-insensitive, surrounding
-// spaces ignored. "2K" is 2048, "2m" is 2097152. It does not check ranges (the
+// friends, for the usual forms: a decimal integer with an optional sign,
+// optionally followed by the unit suffix k (×1024) or m (×1024×1024),
+// case-insensitive, surrounding spaces ignored (Python's int also takes
+// "1_000", and a space before the suffix; ParseSize does not). "2K" is 2048, "2m" is 2097152. It does not check ranges (the
 // setters do); it reports a value that does not fit an int as an error.
 func ParseSize(s string) (int, error) {
 	v := strings.ToLower(strings.TrimSpace(s))

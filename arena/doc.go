@@ -123,8 +123,10 @@
 // and its allowed range for bad configuration, with Pillow's wording after
 // the field ("arena: BlockSize is 4000: block_size should be multiple of
 // 4096"). A Get or NewArray that fails leaves the arena as it was, apart
-// from the counters of reuse and PeakInUseBytes, which a request that
-// succeeds meanwhile may raise by the failed one's reserved bytes.
+// from NewCount (which counts a NewArray that got past its size checks,
+// failed or not, as Pillow counts new_count before it allocates), the
+// counters of reuse, and PeakInUseBytes, which a request that succeeds
+// meanwhile may raise by the failed one's reserved bytes.
 //
 // # Images
 //

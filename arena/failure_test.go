@@ -250,3 +250,31 @@ func TestZeroArenaPanics(t *testing.T) {
 	mustPanic(t, want, func() { a.NewArray(2, 2) })
 	mustPanic(t, want, func() { a.SetBlocksMax(4) })
 }
+
+// TestNewCountOfFailedNewArray: a NewArray that got past its size checks
+// counts once in NewCount whichever way it then fails, as Pillow counts
+// new_count before it allocates; one that fails a size check does not
+// count. It failed when only a failure while readying blocks counted: the
+// cap's ErrExhausted left NewCount at 0.
+func TestNewCountOfFailedNewArray(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		name            string
+		cfg             arena.Config
+		lines, linesize int
+		want            int64
+	}{
+		{"size check", arena.Config{}, 1, math.MaxInt, 0},
+		{"cap", arena.Config{MaxInUseBytes: 1 << 20}, 1024, 2048, 1},
+		{"block", arena.Config{}, 1, math.MaxInt/2 - 200, 1},
+	} {
+		a := mustNew(t, c.cfg)
+		if r, err := a.NewArray(c.lines, c.linesize); err == nil {
+			r.Release()
+			t.Fatalf("%s: NewArray(%d, %d): no error", c.name, c.lines, c.linesize)
+		}
+		if st := checkIdle(t, a); st.NewCount != c.want {
+			t.Errorf("%s: got NewCount %d after the failed NewArray, want %d", c.name, st.NewCount, c.want)
+		}
+	}
+}

@@ -116,3 +116,10 @@ func (s *shard) cachedBytesLocked() int64 {
 	}
 	return n
 }
+
+// countNew counts one NewArray in NewCount (see newArray).
+func (s *shard) countNew() {
+	s.mu.Lock()
+	s.c.newCount++
+	s.mu.Unlock()
+}

@@ -14,7 +14,7 @@ import "github.com/paddock-go/paddock/internal/schedpoint"
 // or cached (a block being handed out or returned counts as in use), and
 // BlocksCached <= BlocksMax.
 type Stats struct {
-	NewCount          int64 // counter: Arrays made (Pillow's new_count)
+	NewCount          int64 // counter: NewArray calls that got past the size checks, failed or not (Pillow's new_count, counted before allocating)
 	AllocatedBlocks   int64 // counter: blocks made fresh
 	ReusedBlocks      int64 // counter: blocks handed out from the cache
 	ReallocatedBlocks int64 // counter: reused blocks whose memory had to grow

@@ -81,7 +81,9 @@ func (*noCopy) Unlock() {}
 // New returns a list configured by cfg. It returns an error naming the field
 // when cfg.Capacity is negative. A list of a zero-size type keeps nothing
 // (Cap reports 0): every *T of such a type may share one address, so the
-// list could not tell its objects apart.
+// list could not tell its objects apart. New allocates one T, never handed
+// out, that marks a free slot; for a large T (a big array, say) keep a
+// pointer or a slice in T instead.
 func New[T any](cfg Config[T]) (*List[T], error) {
 	if cfg.Capacity < 0 {
 		return nil, fmt.Errorf("freelist: Config.Capacity is %d, want 0 or more", cfg.Capacity)
@@ -99,7 +101,8 @@ func New[T any](cfg Config[T]) (*List[T], error) {
 
 // Get returns an object from the list, or else a new one made by Config.New,
 // or else a pointer to a new zero T. The caller owns it until it passes it
-// to Put.
+// to Put. Without Config.Reset an object from the list holds whatever its
+// last owner left in it.
 func (l *List[T]) Get() *T {
 	if l.capacity > 0 {
 		// Fast path: take the object in this P's private slot, leaving the
@@ -149,7 +152,9 @@ func (l *List[T]) getMiss() *T {
 // sync.Pool does, so code that relies on reuse fails its tests.
 //
 // Put panics if x is nil. Built with -tags paddockdebug it also panics if x
-// is already in the list.
+// is already in the list (but not when two Puts of x race each other); in
+// an ordinary build a second Put of an x the list holds is not detected, and
+// two Gets may then return x.
 func (l *List[T]) Put(x *T) bool {
 	if x == nil {
 		panic("freelist: Put of a nil object")

@@ -159,7 +159,7 @@ func (l *List[T]) releaseCredit(s *shard[T]) {
 // reset says whether Reset already ran on x.
 func (l *List[T]) putSlow(s *shard[T], x *T, reset bool) bool {
 	if !reset {
-		if s.private.Load() == nil && s.credits.Load() <= 0 && l.free.Load() <= 0 && !l.anyCredit() {
+		if s.private.Load() != l.credit && s.credits.Load() <= 0 && l.free.Load() <= 0 && !l.anyCredit() {
 			s.drops.Add(1)
 			return false
 		}
