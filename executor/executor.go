@@ -266,7 +266,7 @@ func (e *Executor) enqueue(t task) error {
 // runtime.Goexit.
 func (e *Executor) cancelDropped(t task) {
 	defer e.settled()
-	t.cancelQueued()
+	t.Cancel()
 }
 
 // settled ends one batch of futures counted in settling, now all final,

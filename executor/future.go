@@ -438,12 +438,6 @@ func (f *Future[T]) fail(err error) bool {
 	return true
 }
 
-// cancelQueued cancels a future taken out of the queue and reports whether
-// it ends cancelled, that is whether its task never started. Its caller
-// took it out of the queue, so no worker can run it; the cancel lets go
-// of the callable.
-func (f *Future[T]) cancelQueued() bool { return f.c.cancel() }
-
 // runHere runs t in the submitting goroutine (CallerRuns) and counts its
 // outcome, turning a panic into the future's *PanicError. A runtime.Goexit
 // (or a panic(nil) under GODEBUG=panicnil=1, which recover cannot tell from

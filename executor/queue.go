@@ -6,9 +6,10 @@ import "context"
 type task interface {
 	// run executes the task unless it was cancelled; see Future.run.
 	run(ctx context.Context) (ran, failed bool)
-	// cancelQueued cancels a task taken out of the queue and reports
-	// whether it ends cancelled (never started).
-	cancelQueued() bool
+	// Cancel is Future.Cancel. On a task taken out of the queue, which no
+	// worker can run any more, it reports whether the task ends cancelled
+	// (never started); the cancel lets go of the callable.
+	Cancel() bool
 	// fail finishes a queued task with err and reports whether it did.
 	fail(err error) bool
 	// abort finishes a running task with err: its function panicked or

@@ -38,7 +38,7 @@ func (e *Executor) Shutdown(ctx context.Context, opts ShutdownOptions) error {
 	schedpoint.Point("executor.shutdown.begun")
 	e.unregister()
 	if queued.len() > 0 {
-		queued.finishAll(task.cancelQueued, func(int) { e.settled() })
+		queued.finishAll(task.Cancel, func(int) { e.settled() })
 	}
 	if opts.Wait {
 		return e.AwaitTermination(ctx)
@@ -61,7 +61,7 @@ func (e *Executor) ShutdownNow() int {
 	e.unregister()
 	n := 0
 	if queued.len() > 0 {
-		queued.finishAll(task.cancelQueued, func(cancelled int) {
+		queued.finishAll(task.Cancel, func(cancelled int) {
 			n = cancelled
 			e.settled()
 		})

@@ -286,7 +286,7 @@ func (w *worker) endAbnormal(inited bool) {
 	}
 	stranded := rings{e.in.take()}
 	e.mu.Unlock()
-	stranded.finishAll(task.cancelQueued, func(int) {
+	stranded.finishAll(task.Cancel, func(int) {
 		e.mu.Lock()
 		if exited {
 			e.alive--
