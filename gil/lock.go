@@ -298,10 +298,11 @@ func (l *Lock) Yield(t *lifecycle.Thread) error {
 	if t == nil || t.Runtime() != l.rt || l.holderID() != t.ID() {
 		return l.yieldNotHeld(t)
 	}
-	if !l.dropRequest.Load() && !l.rt.Finalizing() {
+	finalizing := l.rt.Finalizing()
+	if !finalizing && !l.dropRequest.Load() {
 		return nil
 	}
-	if !t.Daemon() && l.rt.Finalizing() {
+	if finalizing && !t.Daemon() {
 		// A non-daemon thread still running after Finalize gave up on
 		// it keeps the lock: its own Acquire would fail (ErrFinalizing),
 		// leaving it without the lock its deferred Release expects, and
